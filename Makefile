@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install into .venv first;
+# installing is skipped when nothing it depends on changed.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# llama.cpp must be built portably: a native build crashes (SIGSEGV in the AMX kernels) on some
+# CPUs, and pip's wheel cache would hand back such a build whatever CMAKE_ARGS says. So the wheel is
+# built here, without pip's cache, into a folder named after the flags, and installed from there.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+LLAMA_WHEELS := $(HOME)/.cache/askdocs/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-10)
+
+# Keep thread pools from spinning when the other core is busy (llama.cpp's OpenMP, torch).
+export OMP_WAIT_POLICY := PASSIVE
+
+.PHONY: install run test bench clean-index help
+
+help:
+	@echo "make run    install, ingest corpus/, start the chat"
+	@echo "make test   install, run the whole test suite"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	# The CPU build of PyTorch; a user elsewhere installs the CPU build from PyTorch's own index.
+	$(BIN)/pip install --quiet torch==2.13.0
+	test -n "$$(ls $(LLAMA_WHEELS)/*.whl 2>/dev/null)" || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+	  $(BIN)/pip wheel --no-deps --no-binary llama-cpp-python --no-cache-dir \
+	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/*.whl
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "import llama_cpp, sys; info = llama_cpp.llama_print_system_info().decode(); \
+	  sys.exit('llama-cpp-python is a native build (' + info + '): remove .venv and run make again') \
+	  if 'AMX' in info or 'AVX512' in info else None"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/askdocs ingest corpus/
+	$(BIN)/askdocs chat
+
+test: install
+	$(BIN)/python -m pytest
+
+clean-index:
+	rm -rf .askdocs

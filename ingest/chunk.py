@@ -1,0 +1,94 @@
+"""Chunking: sentence-aware passages of about `chunk_tokens` tokens, each mapped back to the source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.clean import CleanText, clean
+from ingest.models import Chunk, SourceDocument
+from ingest.settings import IngestSettings
+
+Tokenize = Callable[[str], list[int]]
+
+_WORDS = re.compile(r"\w[\w'’-]*")
+
+
+def load_tokenizer(tokenizer_file: Path | None) -> Tokenize:
+    """Token counter of the embedding model (so chunks fit it), or a word-based estimate without one."""
+    if tokenizer_file is None or not tokenizer_file.exists():
+        return lambda text: [0] * round(len(_WORDS.findall(text)) * 1.3)
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
+
+
+def guess_title(text: str, fallback: str) -> str:
+    """A headline-like line near the top (4 to 30 words, not a sentence of prose), else the first line."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()][:6]
+    for line in lines:
+        words = len(line.split())
+        if 4 <= words <= 30 and len(line) <= 200 and not line.endswith((".", ":", ";", ",")):
+            return line
+    if lines and len(lines[0]) <= 120:
+        return lines[0]
+    return fallback
+
+
+class Chunker:
+    """Cleans a document and splits it into passages that carry their source offsets."""
+
+    def __init__(self, settings: IngestSettings, tokenizer_file: Path | None) -> None:
+        from llama_index.core.node_parser import SentenceSplitter
+
+        self.settings = settings
+        self._splitter = SentenceSplitter(
+            chunk_size=settings.chunk_tokens,
+            chunk_overlap=min(settings.chunk_overlap, settings.chunk_tokens // 2),
+            tokenizer=load_tokenizer(tokenizer_file),
+            paragraph_separator="\n\n",
+            include_metadata=False,
+        )
+
+    def _sections(self, document: SourceDocument, repeated: frozenset[str]) -> list[tuple[CleanText, int, int | None]]:
+        """Cleaned text per page (or the whole text), with the page's start offset and number."""
+        min_lines = self.settings.boilerplate_min_lines
+        if not document.pages:
+            return [(clean(document.text, repeated, min_lines), 0, None)]
+        return [
+            (clean(document.text[page.start : page.end], repeated, min_lines), page.start, page.number)
+            for page in document.pages
+        ]
+
+    def chunk(self, document: SourceDocument, repeated: frozenset[str] = frozenset()) -> list[Chunk]:
+        sections = self._sections(document, repeated)
+        title = document.title or guess_title(
+            "\n".join(section.text for section, _, _ in sections[:1]), Path(document.doc_id).stem
+        )
+        chunks: list[Chunk] = []
+        for cleaned, base, page in sections:
+            if not cleaned.text.strip():
+                continue
+            cursor = 0
+            for piece in self._splitter.split_text(cleaned.text):
+                found = cleaned.text.find(piece, cursor)
+                if found < 0:  # the splitter only ever trims whitespace, so this is a safety net
+                    found = cursor
+                start, end = cleaned.source_span(found, found + len(piece))
+                chunks.append(
+                    Chunk(
+                        doc_id=document.doc_id,
+                        chunk_no=len(chunks),
+                        text=piece,
+                        start=base + start,
+                        end=base + end,
+                        title=title,
+                        page=page,
+                    )
+                )
+                cursor = found + 1
+        return chunks

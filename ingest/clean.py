@@ -1,0 +1,160 @@
+"""Cleaning: drop boilerplate blocks and repeated paragraphs, normalise whitespace, keep offsets.
+
+Boilerplate is found across the corpus: a block of short lines most of which also appear in other
+documents (a site's navigation menu, a shared footer) is not content. Lines repeated within one
+document (a lead paragraph printed twice) are kept once. Every character of the cleaned text keeps
+the offset of the character it came from, so a chunk of cleaned text maps back to the source.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+# Lines longer than this are prose, never menu items.
+SHORT_LINE_CHARS = 120
+# Unshared lines tolerated between two shared ones inside one block (a menu entry renamed on one page).
+MAX_GAP_LINES = 2
+# Lines at least this long are compared when dropping within-document repeats.
+REPEAT_MIN_CHARS = 30
+# Share of repeated lines needed in the stretch between the first and last repeated line.
+BLOCK_DENSITY = 0.6
+
+_WS = re.compile(r"\s+")
+_BULLET = re.compile(r"^[\s\-–—•*·▪>|#]+")
+_WORD = re.compile(r"\w")
+
+
+def line_key(line: str) -> str | None:
+    """The comparable form of a short line, or None for blank, punctuation-only and long lines."""
+    stripped = _WS.sub(" ", _BULLET.sub("", line)).strip().lower()
+    if not stripped or not _WORD.search(stripped) or len(stripped) > SHORT_LINE_CHARS:
+        return None
+    return stripped
+
+
+def line_keys(text: str) -> set[str]:
+    """Keys of a document's short lines: what is counted across the corpus to spot boilerplate."""
+    return {key for key in map(line_key, text.split("\n")) if key is not None}
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Cleaned text and, for every character of it, the offset of its source character."""
+
+    text: str
+    offsets: array
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the cleaned text to the matching span of the source text."""
+        if end <= start:
+            position = self.offsets[start] if start < len(self.offsets) else (self.offsets[-1] + 1)
+            return position, position
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # offset of the line's first character in the source
+    text: str
+
+
+def _lines(text: str, base: int = 0) -> Iterator[_Line]:
+    offset = base
+    for raw in text.split("\n"):
+        yield _Line(offset, raw)
+        offset += len(raw) + 1
+
+
+def boilerplate_lines(lines: list[_Line], repeated: frozenset[str], min_lines: int) -> set[int]:
+    """Indexes of lines inside blocks of short lines dominated by lines other documents share."""
+    keys = [line_key(line.text) for line in lines]
+    hits = [i for i, key in enumerate(keys) if key in repeated]
+    clusters: list[list[int]] = []
+    for i in hits:
+        if clusters:
+            previous = clusters[-1][-1]
+            between = range(previous + 1, i)
+            gap = sum(1 for j in between if keys[j] is not None)
+            if gap <= MAX_GAP_LINES and all(len(lines[j].text.strip()) <= SHORT_LINE_CHARS for j in between):
+                clusters[-1].append(i)
+                continue
+        clusters.append([i])
+    dropped: set[int] = set()
+    for cluster in clusters:
+        first, last = cluster[0], cluster[-1]
+        content = sum(1 for j in range(first, last + 1) if keys[j] is not None)
+        if len(cluster) < min_lines or len(cluster) < BLOCK_DENSITY * content:
+            continue
+        # Blank and punctuation-only lines at a block's edges (a menu's "-" separators) go with it.
+        while first > 0 and keys[first - 1] is None and len(lines[first - 1].text.strip()) < 3:
+            first -= 1
+        while last + 1 < len(lines) and keys[last + 1] is None and len(lines[last + 1].text.strip()) < 3:
+            last += 1
+        dropped.update(range(first, last + 1))
+    return dropped
+
+
+def _paragraphs(lines: list[_Line], dropped: set[int]) -> Iterator[list[_Line]]:
+    """Runs of kept, non-blank lines; a blank or dropped line ends a paragraph."""
+    paragraph: list[_Line] = []
+    for i, line in enumerate(lines):
+        if i in dropped or not line.text.strip():
+            if paragraph:
+                yield paragraph
+            paragraph = []
+        else:
+            paragraph.append(line)
+    if paragraph:
+        yield paragraph
+
+
+def _normal(text: str) -> str:
+    return _WS.sub(" ", text).strip().lower()
+
+
+def _without_repeats(paragraphs: Iterable[list[_Line]]) -> Iterator[list[_Line]]:
+    """Drop paragraphs, then long lines, already seen earlier in the document."""
+    seen_paragraphs: set[str] = set()
+    seen_lines: set[str] = set()
+    for paragraph in paragraphs:
+        whole = _normal(" ".join(line.text for line in paragraph))
+        if len(whole) >= REPEAT_MIN_CHARS and whole in seen_paragraphs:
+            continue
+        seen_paragraphs.add(whole)
+        kept = []
+        for line in paragraph:
+            normal = _normal(line.text)
+            if len(normal) >= REPEAT_MIN_CHARS:
+                if normal in seen_lines:
+                    continue
+                seen_lines.add(normal)
+            kept.append(line)
+        if kept:
+            yield kept
+
+
+def clean(text: str, repeated: frozenset[str] = frozenset(), min_lines: int = 3) -> CleanText:
+    """Clean a document's text; `repeated` holds the line keys other documents share."""
+    lines = list(_lines(text))
+    dropped = boilerplate_lines(lines, repeated, min_lines) if repeated else set()
+    out: list[str] = []
+    offsets = array("q")
+    for p_index, paragraph in enumerate(_without_repeats(_paragraphs(lines, dropped))):
+        for l_index, line in enumerate(paragraph):
+            for w_index, word in enumerate(re.finditer(r"\S+", line.text)):
+                if w_index:
+                    separator = " "
+                elif l_index:
+                    separator = "\n"
+                else:
+                    separator = "\n\n" if p_index else ""
+                source = line.start + word.start()
+                # A separator maps to the source character just before the word it precedes.
+                out.append(separator)
+                offsets.extend([source - 1] * len(separator))
+                out.append(word.group())
+                offsets.extend(range(source, source + len(word.group())))
+    return CleanText(text="".join(out), offsets=offsets)

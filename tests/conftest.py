@@ -1,0 +1,100 @@
+"""Shared fixtures: the packaged embedding model (loaded once), a real Chroma server, the sample corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.embedder import Embedder
+from index.indexer import Index
+from index.settings import IndexSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SAMPLE = sorted(CORPUS.glob("*.txt"))
+DATASETS = ROOT.parent / "shared" / "datasets"
+BIN = Path(sys.executable).parent
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
+    return Embedder(IndexSettings())
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a free loopback port."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = (path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "chroma"), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def index_settings(request: pytest.FixtureRequest, tmp_path: Path) -> IndexSettings:
+    """Settings for an empty index: embedded Chroma, or a fresh collection on the Chroma server."""
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+    return IndexSettings(data_dir=tmp_path / "data", chroma_url=url, collection=f"test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample corpus."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in SAMPLE:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def index(index_settings: IndexSettings, embedder: Embedder) -> Iterator[Index]:
+    idx = Index(index_settings, embedder=embedder)
+    yield idx
+    idx.close()

@@ -1,0 +1,58 @@
+"""Chunks: sentence-aware, sized for the embedding model, carrying document, title, offsets and page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from index.embedder import Embedder
+from ingest.chunk import Chunker, load_tokenizer
+from ingest.clean import line_keys
+from ingest.models import SourceDocument
+from ingest.readers import parse, read_bytes
+from ingest.settings import IngestSettings
+from tests.conftest import SAMPLE
+from tests.ingest.test_readers import make_pdf
+
+
+def sample_chunks(embedder: Embedder):
+    texts = {p.name: p.read_text(encoding="utf-8") for p in SAMPLE}
+    counts = Counter(k for text in texts.values() for k in line_keys(text))
+    repeated = frozenset(k for k, n in counts.items() if n >= 2)
+    chunker = Chunker(IngestSettings(), embedder.tokenizer_file)
+    return texts, {
+        name: chunker.chunk(SourceDocument(doc_id=name, path=Path(name), text=text), repeated)
+        for name, text in texts.items()
+    }
+
+
+def test_chunks_fit_the_model_and_carry_their_place(embedder: Embedder) -> None:
+    tokens = load_tokenizer(embedder.tokenizer_file)
+    texts, chunks = sample_chunks(embedder)
+    for name, doc_chunks in chunks.items():
+        assert [c.chunk_no for c in doc_chunks] == list(range(len(doc_chunks)))
+        for chunk in doc_chunks:
+            assert chunk.doc_id == name
+            assert len(tokens(chunk.text)) <= 200
+            source = texts[name][chunk.start : chunk.end]
+            # The span starts and ends on the chunk's first and last words.
+            assert source.startswith(chunk.text.split()[0]) and source.endswith(chunk.text.split()[-1])
+        assert all(len(tokens(c.text)) >= 60 for c in doc_chunks[:-1]), "chunks are not packed"
+    titles = {name: c[0].title for name, c in chunks.items()}
+    assert titles["000_92d15d5cd8394714.txt"] == "OSCE Backs Central Asia in Boosting E-evidence Access"
+    assert titles["001_04dbf60d010ecd0f.txt"] == "Central Asian countries strengthen regional co-operation on electronic evidence"
+
+
+def test_chunks_end_on_sentence_boundaries(embedder: Embedder) -> None:
+    _, chunks = sample_chunks(embedder)
+    ends = [c.text.rstrip()[-1] for doc in chunks.values() for c in doc]
+    assert sum(ch in '.!?"”:' for ch in ends) >= 0.8 * len(ends)
+
+
+def test_pdf_chunks_carry_page_numbers(tmp_path: Path, embedder: Embedder) -> None:
+    path = make_pdf(tmp_path / "r.pdf", ["Rivers flow to the sea.", "Mountains are tall and cold."])
+    document = parse("r.pdf", path, read_bytes(path, 10**6))
+    chunks = Chunker(IngestSettings(), embedder.tokenizer_file).chunk(document)
+    assert {c.page for c in chunks} == {1, 2}
+    for chunk in chunks:
+        assert document.page_at(chunk.start) == chunk.page

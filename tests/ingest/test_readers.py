@@ -1,0 +1,132 @@
+"""Readers for every supported format, and bad files that must fail with a reason naming them."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import IngestError, UnsupportedFile
+from ingest.readers import parse, read_bytes
+
+MB = 1_000_000
+
+
+def read(path: Path, max_bytes: int = 50 * MB):
+    return parse(path.name, path, read_bytes(path, max_bytes))
+
+
+def make_pdf(path: Path, pages: list[str]) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setTitle("Field report")
+    for text in pages:
+        y = 800
+        for line in text.split("\n"):
+            pdf.drawString(72, y, line)
+            y -= 16
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Minutes"
+    for text in paragraphs:
+        document.add_paragraph(text)
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Budget"
+    table.rows[0].cells[1].text = "42 000 EUR"
+    document.save(str(path))
+    return path
+
+
+def test_text_and_markdown(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Plain text line.\r\nSecond line.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Title\n\nSome *markdown* text.", encoding="utf-8")
+    assert read(tmp_path / "a.txt").text == "Plain text line.\nSecond line."
+    assert "Some *markdown* text." in read(tmp_path / "b.md").text
+
+
+def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
+    html = """<html><head><title>Harbour notice</title><style>.x{color:red}</style>
+    <script>var secret = "do not index";</script></head>
+    <body><nav><a href="/">Home</a> | <a href="/about">About us</a></nav>
+    <article><h1>Harbour closed</h1><p>The harbour closes on 3 May for dredging works that last
+    two weeks. Ferries leave from the north pier instead.</p></article></body></html>"""
+    (tmp_path / "notice.html").write_text(html, encoding="utf-8")
+    document = read(tmp_path / "notice.html")
+    assert "The harbour closes on 3 May" in document.text
+    assert "do not index" not in document.text and "color:red" not in document.text
+    assert document.title == "Harbour notice"
+
+
+def test_pdf_pages_are_kept(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "report.pdf", ["The first page talks about rivers.", "The second page is about mountains."])
+    document = read(path)
+    assert [p.number for p in document.pages] == [1, 2]
+    second = document.pages[1]
+    assert "mountains" in document.text[second.start : second.end]
+    assert document.page_at(document.text.index("rivers")) == 1
+    assert document.title == "Field report"
+
+
+def test_docx_paragraphs_and_tables(tmp_path: Path) -> None:
+    document = read(make_docx(tmp_path / "minutes.docx", ["The board met on Tuesday.", "It approved the plan."]))
+    assert "The board met on Tuesday." in document.text
+    assert "Budget | 42 000 EUR" in document.text
+    assert document.title == "Minutes"
+
+
+def test_latin1_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes("Le café du marché ouvre à sept heures et ferme très tard le soir.".encode("latin-1"))
+    assert "café du marché" in read(path).text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.md", b"   \n\n  ", "empty"),
+        ("binary.txt", bytes(range(256)) * 40, "binary"),
+        ("corrupt.pdf", b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage without xref", "PDF"),
+        ("corrupt.docx", b"PK\x03\x04 this is not really a zip archive", ".docx"),
+        ("wrong-encoding.txt", random.Random(7).randbytes(4096).replace(b"\x00", b"\x01"), "UTF-8"),
+    ],
+)
+def test_bad_files_fail_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(IngestError) as caught:
+        read(path)
+    assert reason in caught.value.reason
+    assert caught.value.path == path
+    assert name in str(caught.value)
+
+
+def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("word " * 300_000)
+    with pytest.raises(IngestError, match="over the 1 MB limit"):
+        read_bytes(path, 1 * MB)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    link = tmp_path / "gone.txt"
+    link.symlink_to(tmp_path / "missing-target.txt")
+    with pytest.raises(IngestError, match="not found"):
+        read_bytes(link, MB)
+
+
+def test_unsupported_type(tmp_path: Path) -> None:
+    path = tmp_path / "photo.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    with pytest.raises(UnsupportedFile):
+        read(path)
