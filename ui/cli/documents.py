@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,14 +66,14 @@ def ingest(state: State, paths: tuple[Path, ...], watch: bool, as_json: bool) ->
         raise click.UsageError("--watch takes exactly one folder")
     from index.watch import watch as watch_folder
 
-    if not as_json:
-        click.echo(f"watching {folders[0]} (Ctrl-C to stop)")
     try:
-        for change in watch_folder(index, folders[0]):
+        for number, change in enumerate(watch_folder(index, folders[0])):
             if as_json:
-                click.echo(__import__("json").dumps(change.as_dict(), ensure_ascii=False), nl=True)
-            else:
+                click.echo(json.dumps(change.as_dict(), ensure_ascii=False))
+            elif number or any(o.status != "unchanged" for o in change.outcomes):
                 _print_report(change, state.verbose > 0)
+            if number == 0 and not as_json:
+                click.echo(f"watching {folders[0]} (Ctrl-C to stop)")
     except KeyboardInterrupt:
         pass
 

@@ -1,0 +1,134 @@
+"""The `askdocs` command as a user runs it: a real process, real index, JSON contracts, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN
+
+ASKDOCS = str(BIN / "askdocs")
+
+
+def run(*args: str, data_dir: Path, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data_dir)}
+    result = subprocess.run([ASKDOCS, *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(f"askdocs {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = "import sys, ui.cli; print(sorted(m for m in ('torch', 'chromadb', 'sentence_transformers', 'llama_index') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    help_text = subprocess.run([ASKDOCS, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("ingest", "docs", "remove", "search", "reindex"):
+        assert command in help_text
+
+
+def test_ingest_search_docs_remove_json(tmp_path: Path, corpus_copy: Path) -> None:
+    data = tmp_path / "data"
+    (corpus_copy / "empty.txt").write_bytes(b"")
+    first = run("ingest", str(corpus_copy), "--json", data_dir=data, check=False)
+    assert first.returncode == 1, "a failed file makes the exit status say so"
+    report = json.loads(first.stdout)
+    statuses = {d["source"]: d["status"] for d in report["documents"]}
+    assert statuses == {
+        "000_92d15d5cd8394714.txt": "added",
+        "001_04dbf60d010ecd0f.txt": "added",
+        "002_d8487920b28d3ab8.txt": "added",
+        "empty.txt": "failed",
+    }
+    assert next(d for d in report["documents"] if d["source"] == "empty.txt")["reason"] == "file is empty"
+    assert report["embedded"] == sum(d["embedded"] for d in report["documents"]) > 0
+
+    (corpus_copy / "empty.txt").unlink()
+    again = json.loads(run("ingest", str(corpus_copy), "--json", data_dir=data).stdout)
+    assert again["embedded"] == 0 and again["counts"]["unchanged"] == 3
+
+    passages = json.loads(run("search", "Who provided financial support for the Astana meeting?", "-k", "2", "--json", data_dir=data).stdout)
+    assert len(passages) == 2
+    for passage in passages:
+        assert {"source", "text", "start", "end", "score", "title", "page"} <= passage.keys()
+    assert passages[0]["source"] == "002_d8487920b28d3ab8.txt"
+    assert "Norway and Belgium" in passages[0]["text"]
+    assert passages[0]["score"] >= passages[1]["score"]
+
+    listed = json.loads(run("docs", "--json", data_dir=data).stdout)
+    assert [d["source"] for d in listed] == sorted(statuses)[:3]
+    assert all(d["chunks"] > 0 and d["ingested_at"] for d in listed)
+
+    removed = json.loads(run("remove", "000_92d15d5cd8394714.txt", "--json", data_dir=data).stdout)
+    assert removed["documents"][0]["status"] == "removed"
+    missing = run("remove", "000_92d15d5cd8394714.txt", data_dir=data, check=False)
+    assert missing.returncode == 1 and "askdocs docs" in missing.stderr
+
+
+def test_human_output_and_settings_errors(tmp_path: Path, corpus_copy: Path) -> None:
+    data = tmp_path / "data"
+    out = run("ingest", str(corpus_copy), data_dir=data).stdout
+    assert "3 added" in out and "chunks embedded" in out
+    bad = subprocess.run(
+        [ASKDOCS, "search", "x"], capture_output=True, text=True, env={**os.environ, "ASKDOCS_TOP_K": "zero"}, timeout=60
+    )
+    assert bad.returncode == 1 and "top_k" in bad.stderr
+
+
+def _documents(data: Path) -> set[str]:
+    return {d["source"] for d in json.loads(run("docs", "--json", data_dir=data).stdout)}
+
+
+def _wait_for(predicate, timeout: float = 90) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError("condition not met in time")
+
+
+def test_watch_keeps_a_folder_in_sync(tmp_path: Path, corpus_copy: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
+    log = (tmp_path / "watch.log").open("w")
+    watcher = subprocess.Popen([ASKDOCS, "ingest", "--watch", str(corpus_copy)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        _wait_for(lambda: "watching" in (tmp_path / "watch.log").read_text())
+        assert _documents(data) == {p.name for p in corpus_copy.glob("*.txt")}
+
+        (corpus_copy / "notes").mkdir()
+        (corpus_copy / "notes" / "harbour.md").write_text("# Harbour\n\nThe harbour of Aktau reopens on 4 May after dredging works.\n")
+        _wait_for(lambda: "notes/harbour.md" in _documents(data))
+
+        shutil.copy(corpus_copy / "000_92d15d5cd8394714.txt", tmp_path / "kept.txt")
+        (corpus_copy / "000_92d15d5cd8394714.txt").unlink()
+        _wait_for(lambda: "000_92d15d5cd8394714.txt" not in _documents(data))
+
+        (corpus_copy / "notes" / "harbour.md").write_text("# Harbour\n\nThe harbour of Aktau reopens on 9 June instead.\n")
+        _wait_for(lambda: "updated   notes/harbour.md" in (tmp_path / "watch.log").read_text())
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        try:
+            watcher.wait(20)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+        log.close()
+    assert watcher.returncode == 0, (tmp_path / "watch.log").read_text()
+    hits = json.loads(run("search", "When does the harbour of Aktau reopen?", "-k", "1", "--json", data_dir=data).stdout)
+    assert "9 June" in hits[0]["text"]
+
+
+@pytest.mark.parametrize("flag", ["--help"])
+def test_every_command_has_help_with_an_example(flag: str) -> None:
+    for command in ("ingest", "docs", "remove", "search", "reindex"):
+        out = subprocess.run([ASKDOCS, command, flag], capture_output=True, text=True, check=True).stdout
+        assert "Usage:" in out
