@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from index.settings import IndexSettings
@@ -9,3 +11,40 @@ from index.settings import IndexSettings
 
 class AssistantSettings(IndexSettings):
     """Answering."""
+
+    answerer: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive: cited sentences from the passages (no LLM); llm: a generated answer."
+    )
+    max_answer_words: int = Field(60, ge=10, le=400, description="Length limit of extractive answers, in words.")
+    min_evidence: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the best sentence's relevance to the question (0-1, blending embedding "
+        "similarity and keyword overlap) is below this. `askdocs eval calibrate` picks it from a test set.",
+    )
+    min_support: float = Field(
+        0.6, ge=0.0, le=1.0, description="A statement counts as supported by a passage at this support score or more."
+    )
+    condense: Literal["auto", "llm", "keywords"] = Field(
+        "auto",
+        description="How a follow-up becomes a standalone query: llm, keywords (deterministic), or auto "
+        "(the LLM when the llm answerer is chosen).",
+    )
+    llm_backend: Literal["llamacpp", "openai", "ollama"] = Field(
+        "llamacpp", description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; ollama."
+    )
+    llm_model_path: str | None = Field(
+        None, description="GGUF file for llamacpp (default: the packaged SmolLM2-135M-Instruct)."
+    )
+    llm_model: str = Field("smollm2", description="Model name sent to an OpenAI-compatible or Ollama server.")
+    llm_base_url: str | None = Field(
+        None, description="Server URL, e.g. http://127.0.0.1:8080/v1 (openai) or http://127.0.0.1:11434 (ollama)."
+    )
+    llm_api_key: str = Field("not-needed", description="API key for an OpenAI-compatible server.")
+    llm_context_window: int = Field(2048, ge=256, le=1_000_000, description="Context window of the model, in tokens.")
+    llm_max_tokens: int = Field(200, ge=8, le=8192, description="Longest generated answer, in tokens.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
+    llm_passages: int = Field(3, ge=1, le=20, description="Passages given to the LLM (small models do best with few).")
+    llm_timeout: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for a server's answer.")
+    log_answers: bool = Field(True, description="Append every answer's provenance trace to data_dir/history.jsonl.")

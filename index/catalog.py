@@ -53,6 +53,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
+CREATE TABLE IF NOT EXISTS doc_texts (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc_lines (
     doc_id TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -169,8 +170,17 @@ class Catalog:
         ids = self.chunk_ids(doc_id)
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM doc_lines WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM doc_texts WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return ids
+
+    def put_text(self, doc_id: str, text: str) -> None:
+        """Keep the document's text: the coordinates of every citation's offsets."""
+        self._db.execute("INSERT OR REPLACE INTO doc_texts(doc_id, text) VALUES (?, ?)", (doc_id, text))
+
+    def text(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT text FROM doc_texts WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
 
     # -- chunks -------------------------------------------------------------------------------
     def chunk_ids(self, doc_id: str) -> list[str]:

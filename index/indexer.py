@@ -359,6 +359,7 @@ class Index:
             stamp = now()
             with self.catalog.transaction():
                 self.catalog.replace_chunks(doc.doc_id, ids, item.chunks)
+                self.catalog.put_text(doc.doc_id, doc.text)
                 self.catalog.put_document(
                     DocumentRecord(
                         doc_id=doc.doc_id,

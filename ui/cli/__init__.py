@@ -23,11 +23,12 @@ def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, conf
     Examples:
       askdocs ingest corpus/            # add, update and remove to match the folder
       askdocs search "Budapest Convention" -k 3
-      askdocs docs
+      askdocs ask "Who supports the E-VIDENCE project?"
+      askdocs chat
     """
     ctx.obj = State(config=config, overrides={"data_dir": data_dir, "chroma_url": chroma_url}, verbose=verbose)
 
 
-from ui.cli import documents, search  # noqa: E402  (commands register themselves on `main`)
+from ui.cli import ask, documents, search  # noqa: E402  (commands register themselves on `main`)
 
-__all__ = ["main", "documents", "search"]
+__all__ = ["main", "ask", "documents", "search"]

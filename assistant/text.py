@@ -1,0 +1,109 @@
+"""Text helpers of the assistant: sentences with offsets, content words, entities, quote location."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from index.catalog import stopwords
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offsets within the text it was split from
+    end: int
+
+
+@cache
+def _punkt():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    import llama_index.core
+    import nltk
+
+    cache_dir = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
+    if cache_dir not in nltk.data.path:
+        nltk.data.path.insert(0, cache_dir)
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    return PunktTokenizer("english")
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences (Punkt), never spanning a line break: list items and headlines stand alone."""
+    found: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        for start, end in _punkt().span_tokenize(line):
+            piece = line[start:end].strip()
+            if piece:
+                lead = len(line[start:end]) - len(line[start:end].lstrip())
+                found.append(Sentence(piece, offset + start + lead, offset + start + lead + len(piece)))
+        offset += len(line) + 1
+    return found
+
+
+@cache
+def _stem(word: str) -> str:
+    return str(_stemmer().stem(word))
+
+
+@cache
+def _stemmer():  # type: ignore[no-untyped-def]
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed, lower-cased words that carry meaning (stopwords left out), in order, unique."""
+    stop = stopwords()
+    return list(dict.fromkeys(_stem(w.lower()) for w in words(text) if w.lower() not in stop))
+
+
+def entities(text: str) -> set[str]:
+    """Numbers and capitalised words (names, places): what a claim must not get wrong."""
+    found: set[str] = set()
+    stop = stopwords()
+    tokens = words(text)
+    for token in tokens:
+        if _NUMBER.search(token):
+            found.add(token.lower())
+        elif token[:1].isupper() and token.lower() not in stop and len(token) > 1:
+            found.add(token.lower())
+    return found
+
+
+def contains_word(haystack: str, needle: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack, flags=re.IGNORECASE) is not None
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def markers(text: str) -> list[int]:
+    return [int(n) for group in _MARKER.findall(text) for n in re.split(r"\s*,\s*", group)]
+
+
+def locate(quote: str, text: str) -> tuple[int, int] | None:
+    """Where `quote` occurs in `text`, whatever the whitespace between its words."""
+    tokens = quote.split()
+    if not tokens:
+        return None
+    match = re.search(r"\s+".join(re.escape(t) for t in tokens), text)
+    return (match.start(), match.end()) if match else None
+
+
+def word_count(text: str) -> int:
+    return len(strip_markers(text).split())

@@ -1,0 +1,96 @@
+"""The default answerer on the sample corpus and its dev test set: grounded, cited, honest refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answer import REFUSAL
+from assistant.text import word_count
+from tests.conftest import CORPUS
+
+CASES = [json.loads(line) for line in (CORPUS / "testsets" / "dev.jsonl").read_text().splitlines() if line.strip()]
+
+
+def contains_reference(text: str, case: dict) -> bool:
+    return any(ref.lower() in text.lower() for ref in case["reference_answers"])
+
+
+@pytest.fixture(scope="module")
+def results(sample_index):  # type: ignore[no-untyped-def]
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+
+    assistant = Assistant(AssistantSettings(**{**sample_index.settings.model_dump(), "log_answers": False}), sample_index)
+    return [(case, assistant.answer(case["question"], case.get("history", []))) for case in CASES]
+
+
+def test_the_dev_set_is_big_enough() -> None:
+    assert len(CASES) >= 25
+    assert sum(c["id"].startswith("offtopic-") for c in CASES) == 6
+    assert sum(bool(c.get("history")) for c in CASES) >= 4
+
+
+def test_off_topic_questions_are_refused(results) -> None:  # type: ignore[no-untyped-def]
+    off_topic = [answer for case, answer in results if case["id"].startswith("offtopic-")]
+    refused = [a for a in off_topic if a.refused]
+    assert len(refused) >= 5
+    for answer in refused:
+        assert answer.text == REFUSAL and not answer.citations and answer.related
+
+
+def test_no_answerable_question_is_refused(results) -> None:  # type: ignore[no-untyped-def]
+    refused = [case["id"] for case, answer in results if case["answerable"] and answer.refused]
+    assert refused == []
+
+
+def test_answers_are_short_quotes_with_valid_citations(results) -> None:  # type: ignore[no-untyped-def]
+    for case, answer in results:
+        assert word_count(answer.text) <= 80, case["id"]
+        for citation in answer.citations:
+            assert citation.quote in citation.text, "the quote is inside the cited passage"
+            assert f"[{citation.n}]" in answer.text
+            assert citation.quote_start is not None and citation.quote_end is not None
+
+
+def test_answer_quality_floor(results) -> None:  # type: ignore[no-untyped-def]
+    """Regression floor on the dev set; docs/quality.md has the measured figures and the target."""
+    answerable = [(case, answer) for case, answer in results if case["answerable"]]
+    contained = sum(contains_reference(answer.text, case) for case, answer in answerable)
+    cited_right = sum(
+        any(c.source in case["reference_sources"] and contains_reference(c.text, case) for c in answer.citations)
+        for case, answer in answerable
+    )
+    assert contained / len(answerable) >= 0.75
+    assert cited_right / len(answerable) >= 0.9
+
+
+def test_follow_up_uses_the_conversation(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    assistant = make_assistant()
+    history = [
+        {"role": "user", "content": "Where was the Central Asian Regional Workshop on Requesting Electronic Evidence held?"},
+        {"role": "assistant", "content": "In Tashkent, Uzbekistan."},
+    ]
+    answer = assistant.answer("When did it take place?", history)
+    assert "Workshop" in answer.standalone_query
+    assert not answer.refused
+    assert answer.citations[0].source == "001_04dbf60d010ecd0f.txt"
+    assert "12 and 13 November" in answer.text
+
+
+def test_provenance_is_logged_and_exportable(make_assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.history import as_test_case
+
+    assistant = make_assistant()
+    answer = assistant.answer("Which law is Kyrgyzstan drafting?")
+    entry = assistant.log.entries()[-1]
+    assert entry["id"] == answer.id
+    trace = entry["trace"]
+    assert trace["standalone_query"] == "Which law is Kyrgyzstan drafting?"
+    assert trace["answerer"] == "extractive" and trace["index_version"] > 0
+    first = trace["passages"][0]
+    assert {"dense_score", "keyword_score", "score", "source", "start", "end"} <= first.keys()
+    case = as_test_case(entry)
+    assert case["answerable"] and case["reference_sources"] == ["000_92d15d5cd8394714.txt"]
+    assert "Law on Digital Evidence" in case["reference_answers"][0]
