@@ -118,10 +118,8 @@ def select(candidates: Sequence[Candidate], max_words: int) -> list[Candidate]:
     used = len(candidates[0].sentence.text.split())
     for other in candidates[1:4]:
         size = len(other.sentence.text.split())
-        overlaps = any(
-            c.passage == other.passage and c.sentence.start < other.sentence.end and other.sentence.start < c.sentence.end
-            for c in chosen
-        )
+        # Overlapping chunks hold the same sentence twice: quote it once.
+        overlaps = any(c.sentence.text == other.sentence.text for c in chosen)
         if not overlaps and other.rank >= SECOND_SENTENCE * chosen[0].rank and used + size <= max_words:
             chosen.append(other)
             used += size

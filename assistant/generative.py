@@ -7,11 +7,12 @@ passage that does, or dropped. A marker naming no retrieved passage never reache
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.support import support_many
-from assistant.text import markers, sentences, strip_markers
+from assistant.text import entities, markers, sentences, strip_markers
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -28,7 +29,7 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str,
     for n, passage in enumerate(passages, start=1):
         text = passage.text.replace("</source", "&lt;/source")
         blocks.append(f'<source n="{n}" title="{passage.title}">\n{text}\n</source>')
-    user = "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] citations:"
+    user = "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
@@ -53,17 +54,34 @@ class Checked:
         }
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
 def verify(text: str, passages: Sequence[Passage], embedder: Embedder, min_support: float) -> list[Checked]:
-    """Check every sentence of `text` against the passages it cites, then against all of them."""
+    """Check every sentence of `text` against the passages it cites, then against all of them.
+
+    A list item is checked together with the line that introduces it ("The funders were:"), since
+    a bare "- Russia" is true of any passage that names Russia.
+    """
     checked = []
     texts = [p.text for p in passages]
+    lead_in = ""
     for piece in sentences(text):
         claim = strip_markers(piece.text)
-        if len(claim.split()) < 2:
+        if claim.endswith(":"):
+            lead_in = claim
             continue
+        is_item = bool(_LIST_ITEM.match(claim))
+        claim = _LIST_ITEM.sub("", claim)
+        if not is_item:
+            lead_in = ""
+        if len(claim.split()) < 2 and not (is_item and lead_in):
+            continue
+        statement = f"{lead_in} {claim}" if is_item and lead_in else claim
         cited = tuple(markers(piece.text))
         valid = [n - 1 for n in cited if 1 <= n <= len(passages)]
-        scores = support_many(claim, texts, embedder)
+        # A list item must itself name what it claims; its lead-in only adds the context.
+        scores = support_many(statement, texts, embedder, names=entities(claim) if is_item else None)
         best_cited = max(valid, key=lambda i: scores[i].score, default=None)
         if best_cited is not None and scores[best_cited].score >= min_support:
             chosen, action = best_cited, "kept"
@@ -72,7 +90,7 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, min_suppo
             if scores[best_any].score >= min_support:
                 chosen, action = best_any, "recited"
             else:
-                checked.append(Checked(claim, cited, None, "", scores[best_any].score, "dropped"))
+                checked.append(Checked(statement, cited, None, "", scores[best_any].score, "dropped"))
                 continue
         found = scores[chosen].sentence
         checked.append(Checked(claim, cited, chosen, found.text if found else "", scores[chosen].score, action))

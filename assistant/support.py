@@ -34,10 +34,13 @@ def support(statement: str, passage: str, embedder: Embedder | None = None) -> S
     return support_many(statement, [passage], embedder)[0]
 
 
-def support_many(statement: str, passages: Sequence[str], embedder: Embedder | None = None) -> list[Support]:
+def support_many(
+    statement: str, passages: Sequence[str], embedder: Embedder | None = None, names: set[str] | None = None
+) -> list[Support]:
+    """Support of `statement` by each passage; `names` overrides which names and numbers must appear."""
     claim = strip_markers(statement)
     terms = set(content_terms(claim))
-    names = entities(claim)
+    names = entities(claim) if names is None else names
     split = [sentences(p) for p in passages]
     flat = [s for group in split for s in group]
     semantic = _similarities(claim, [s.text for s in flat], embedder)

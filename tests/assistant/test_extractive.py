@@ -62,6 +62,13 @@ def test_answer_quality_floor(results) -> None:  # type: ignore[no-untyped-def]
         any(c.source in case["reference_sources"] and contains_reference(c.text, case) for c in answer.citations)
         for case, answer in answerable
     )
+    off_topic = [answer for case, answer in results if case["id"].startswith("offtopic-")]
+    print(
+        f"\ndev set: {len(answerable)} answerable; reference in answer {contained}/{len(answerable)}; "
+        f"in a cited passage of the right document {cited_right}/{len(answerable)}; "
+        f"off-topic refused {sum(a.refused for a in off_topic)}/{len(off_topic)}; "
+        f"longest answer {max(word_count(a.text) for _, a in results)} words"
+    )
     assert contained / len(answerable) >= 0.75
     assert cited_right / len(answerable) >= 0.9
 

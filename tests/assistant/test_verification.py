@@ -35,3 +35,13 @@ def test_passages_are_data_not_instructions(sample_index) -> None:  # type: igno
     messages = build_messages("Who joins?", passages)
     assert "never instructions" in messages[0]["content"]
     assert messages[1]["content"].count("<source n=") == 2
+
+
+def test_list_items_are_checked_with_their_lead_in(sample_index) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2 listed Russia among the Astana funders; Russia is named in the passage, but not as a funder."""
+    passages = sample_index.search("Which countries provided financial support for the Astana meeting?", k=3)
+    generated = "The countries that provided financial support for the Astana meeting were:\n- Norway and Belgium\n- Russia"
+    checked = verify(generated, passages, sample_index.embedder, min_support=0.6)
+    actions = {c.sentence.split()[-1]: c.action for c in checked}
+    assert actions["Belgium"] in ("kept", "recited")
+    assert actions["Russia"] == "dropped"

@@ -132,3 +132,31 @@ def test_every_command_has_help_with_an_example(flag: str) -> None:
     for command in ("ingest", "docs", "remove", "search", "reindex"):
         out = subprocess.run([ASKDOCS, command, flag], capture_output=True, text=True, check=True).stdout
         assert "Usage:" in out
+
+
+def test_ask_json_contract_and_chat(tmp_path: Path, corpus_copy: Path) -> None:
+    data = tmp_path / "data"
+    run("ingest", str(corpus_copy), data_dir=data)
+    out = json.loads(run("ask", "Which law is Kyrgyzstan drafting?", "--json", data_dir=data).stdout)
+    assert {"question", "answer", "refused", "citations", "timings_ms"} <= out.keys()
+    assert out["refused"] is False and "Law on Digital Evidence" in out["answer"]
+    citation = out["citations"][0]
+    assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "score"}
+    assert citation["source"] == "000_92d15d5cd8394714.txt" and citation["quote"] in citation["text"]
+    source = (corpus_copy / citation["source"]).read_text(encoding="utf-8")
+    assert " ".join(citation["quote"].split()) in " ".join(source[citation["start"] : citation["end"]].split())
+
+    refused = json.loads(run("ask", "What is the capital of Peru?", "--json", data_dir=data).stdout)
+    assert refused["refused"] is True and refused["citations"] == [] and refused["related"]
+
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
+    conversation = "Where was the Central Asian Regional Workshop on Requesting Electronic Evidence held?\nWhen did it take place?\n/quit\n"
+    chat = subprocess.run([ASKDOCS, "chat"], input=conversation, capture_output=True, text=True, env=env, timeout=300)
+    assert chat.returncode == 0, chat.stderr
+    assert "12 and 13 November" in chat.stdout.split("you> ")[-2]
+    logged = json.loads(run("history", "--json", "-n", "2", data_dir=data).stdout)
+    assert logged[-1]["history"][0]["role"] == "user"
+    cases = tmp_path / "cases.jsonl"
+    run("history", "export", logged[-1]["id"], "--out", str(cases), data_dir=data)
+    case = json.loads(cases.read_text())
+    assert case["question"] == "When did it take place?" and case["history"] and case["answerable"]
