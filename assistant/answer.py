@@ -214,17 +214,8 @@ def _ms(since: float) -> float:
 
 
 def _trace_passage(p: Passage) -> dict[str, Any]:
-    return {
-        "source": p.doc_id,
-        "chunk": p.chunk_no,
-        "start": p.start,
-        "end": p.end,
-        "score": round(p.score, 6),
-        "dense_score": None if p.dense_score is None else round(p.dense_score, 6),
-        "keyword_score": None if p.keyword_score is None else round(p.keyword_score, 6),
-        "dense_rank": p.dense_rank,
-        "keyword_rank": p.keyword_rank,
-    }
+    scores = {key: value for key, value in p.as_dict().items() if key not in ("text", "title")}
+    return {**scores, "dense_rank": p.dense_rank, "keyword_rank": p.keyword_rank}
 
 
 def _related(p: Passage) -> Related:

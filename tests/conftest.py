@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -53,27 +54,32 @@ def embedder() -> Embedder:
     return Embedder(IndexSettings())
 
 
+@contextlib.contextmanager
+def serve(command: list[str], ready_url: str, timeout: float, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process until the block ends; it must answer `ready_url` within `timeout` s."""
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(ready_url, timeout, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log:
+            output.close()  # type: ignore[union-attr]
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on a free loopback port."""
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(BIN / "chroma"), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+    command = [str(BIN / "chroma"), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    with serve(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, log=path / "server.log"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -11,7 +10,7 @@ import pytest
 from assistant.answer import REFUSAL
 from assistant.generative import verify
 from assistant.llm import packaged_gguf
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import free_port, serve
 
 QUESTION = "Which countries provided financial support for the Astana meeting?"
 
@@ -59,24 +58,13 @@ def test_off_topic_is_refused_before_the_llm_is_asked(make_assistant) -> None:  
 def llama_server() -> Iterator[str]:
     """`python -m llama_cpp.server` serving the packaged SmolLM2 on a free loopback port."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", "smollm2",
-            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-            "--n_threads", "1", "--n_threads_batch", "1", "--verbose", "False",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/v1/models", 120, process)
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", "smollm2",
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+        "--n_threads", "1", "--n_threads_batch", "1", "--verbose", "False",
+    ]
+    with serve(command, f"http://127.0.0.1:{port}/v1/models", 120):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.slow
