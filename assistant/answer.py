@@ -88,7 +88,7 @@ class Assistant:
         timings["condense"] = _ms(started)
         passages = self.index.search(standalone, k or self.settings.top_k, doc_ids)
         timings["retrieve"] = _ms(started) - timings["condense"]
-        ranked = rank_sentences(standalone, passages, self.index.embedder)
+        ranked = rank_sentences(standalone, passages, self.index.embedder, question)
         evidence = max((c.relevance for c in ranked), default=0.0)
         trace: dict[str, Any] = {
             "standalone_query": standalone,
@@ -104,7 +104,7 @@ class Assistant:
             text, citations = REFUSAL, []
             yield text
         elif mode == "extractive":
-            text, citations = self._extractive(standalone, passages, ranked)
+            text, citations = self._extractive(question, standalone, passages, ranked)
             yield text
         else:
             text, citations = yield from self._generate(question, standalone, passages, ranked, trace)
@@ -134,8 +134,10 @@ class Assistant:
                 return llm_condense(self.llm, question, turns)
         return keyword_condense(question, turns)
 
-    def _extractive(self, query: str, passages: Sequence[Passage], ranked: Sequence[Candidate]) -> tuple[str, list[Citation]]:
-        chosen = select(ranked, self.settings.max_answer_words)
+    def _extractive(
+        self, question: str, query: str, passages: Sequence[Passage], ranked: Sequence[Candidate]
+    ) -> tuple[str, list[Citation]]:
+        chosen = select(ranked, self.settings.max_answer_words, passages, question)
         quotes = []
         for candidate in chosen:
             sentence = candidate.sentence.text
@@ -165,7 +167,7 @@ class Assistant:
         kept = [(c.passage, c.sentence, False) for c in checked if c.passage is not None]
         if not kept:
             trace["fallback"] = "no generated sentence is supported by the passages: extractive answer given"
-            return self._extractive(standalone, passages, ranked)
+            return self._extractive(question, standalone, passages, ranked)
         # Citations of verified sentences point at the passage that supports them, quoting its sentence.
         quotes = {(c.passage, c.quote) for c in checked if c.passage is not None}
         text, citations = self._cite(given, [(p, q, False) for p, q in sorted(quotes, key=lambda pq: pq[0] or 0)])

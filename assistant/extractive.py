@@ -1,8 +1,10 @@
 """The extractive answerer: the sentences of the retrieved passages that answer the question, cited.
 
 No LLM: every word of the answer is a quote, so it is grounded by construction. Sentences are
-ranked by how well they match the question (embedding similarity and keyword overlap) and whether
-they hold the kind of fact the question asks for (a date for "when", a number for "how many").
+ranked by how well they match the question (embedding similarity and keyword overlap), how much
+of the question's focus they hold (the words that say what is asked, as opposed to the context:
+in "Which countries funded the Astana meeting?" the focus is "countries funded"), and whether they
+hold the kind of fact the question asks for (a date for "when", a number for "how many").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text import Sentence, content_terms, entities, sentences, words
+from index.catalog import stopwords
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -21,12 +24,21 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _DATE = re.compile(rf"\b(\d{{4}}|{_MONTHS})\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|half|third)\b", re.I)
 _CAPITAL = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]+")
+_WH = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+# Words that usually open the context part of a question ("... for the Astana meeting",
+# "who opened | the Tashkent workshop"); a determiner counts only once a content word precedes it.
+_CONTEXT = re.compile(r"\b(for|of|at|in|on|to|during|about|from|by|with|since|after|before|under|between)\b", re.I)
+_DETERMINER = re.compile(r"\b(the|a|an|that|this|these|those|its|their)\b", re.I)
 
-
-# Blend of embedding similarity and keyword overlap, and the answer-type bonus, tuned on the dev set.
+# Weights, chosen on the dev set (docs/quality.md): relevance blends embedding similarity and
+# keyword overlap (this is what the refusal threshold applies to); ranking adds the focus and
+# answer-type signals.
 SEMANTIC_WEIGHT = 0.6
-IDF_POWER = 1.0
-TYPE_BONUS = 0.15
+FOCUS_WEIGHT = 0.5
+TYPE_BONUS = {"number": 0.25, "date": 0.25, "name": 0.1}
+# Stems sharing this many leading characters, or one a prefix of the other of at least four,
+# count as the same word ("financed"/"financial", "focus"/"focused").
+PREFIX_MATCH = 5
 # A runner-up joins the answer when it ranks at least this close to the best.
 SECOND_SENTENCE = 0.85
 
@@ -36,31 +48,65 @@ class Candidate:
     passage: int  # index into the passages
     sentence: Sentence
     relevance: float  # 0-1: how well it matches the question; the refusal threshold applies to this
-    rank: float  # relevance plus the answer-type and passage bonuses
+    rank: float  # relevance plus the focus, answer-type and passage bonuses
+    typed: bool = False  # holds the kind of fact the question asks for
 
 
 def answer_type(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\bhow (many|much|long|often|old)\b|\bwhat (share|percentage|proportion|number)\b", q):
         return "number"
-    if re.search(r"\bwhen\b|\bwhat (date|year|month|day)\b|\bwhich (date|year|month|day)\b", q):
+    if re.search(r"\bwhen\b|\b(what|which|on what) (date|year|month|day)\b", q):
         return "date"
     if re.search(r"\bwho\b|\bwhose\b|\bwhom\b", q):
         return "name"
-    if re.search(r"\bwhere\b|\bwhich (country|city|countries|place|organi[sz]ation)\b|\bwhat (country|city)\b", q):
+    if re.search(r"\bwhere\b|\b(which|what)( \w+)?( \w+)? (countr|cit|place|organi[sz]ation|institut|unit|agenc|bod)", q):
         return "name"
     return None
 
 
-def _type_match(kind: str | None, sentence: str, question_entities: set[str]) -> float:
+def focus_terms(question: str) -> list[str]:
+    """The words saying what is asked: from the wh-word to the first context preposition after it."""
+    match = _WH.search(question)
+    if not match:
+        return content_terms(question)
+    rest = question[match.end() :]
+    cuts = [m.start() for m in _CONTEXT.finditer(rest)]
+    cuts += [m.start() for m in _DETERMINER.finditer(rest) if content_terms(rest[: m.start()])]
+    focus = content_terms(rest[: min(cuts)] if cuts else rest)
+    # In "what share", "how many people", "which year" the head noun names the kind of answer
+    # (a number, a date), not a word the answer sentence repeats.
+    if answer_type(question) in ("number", "date") and focus:
+        focus = focus[1:]
+    return focus
+
+
+def _type_match(kind: str | None, sentence: str, question_words: set[str]) -> bool:
     if kind == "number":
-        return 1.0 if _NUMBER.search(sentence) else 0.0
+        return bool(_NUMBER.search(sentence))
     if kind == "date":
-        return 1.0 if _DATE.search(sentence) else 0.0
+        return bool(_DATE.search(sentence))
     if kind == "name":
-        new = [m for m in _CAPITAL.findall(sentence) if m.lower() not in question_entities]
-        return 1.0 if new else 0.0
+        stop = stopwords()
+        return any(m.lower() not in question_words and m.lower() not in stop for m in _CAPITAL.findall(sentence))
+    return False
+
+
+def _matches(term: str, terms: set[str]) -> float:
+    if term in terms:
+        return 1.0
+    for other in terms:
+        shorter, longer = sorted((term, other), key=len)
+        if (len(shorter) >= 4 and longer.startswith(shorter)) or (
+            len(shorter) >= PREFIX_MATCH and shorter[:PREFIX_MATCH] == longer[:PREFIX_MATCH]
+        ):
+            return 0.7
     return 0.0
+
+
+def _overlap(terms: Sequence[str], idf: dict[str, float], its_terms: set[str]) -> float:
+    total = sum(idf[t] for t in terms) or 1.0
+    return sum(idf[t] * _matches(t, its_terms) for t in terms) / total
 
 
 def _units(passages: Sequence[Passage]) -> list[tuple[int, Sentence]]:
@@ -68,30 +114,41 @@ def _units(passages: Sequence[Passage]) -> list[tuple[int, Sentence]]:
     return [(i, s) for i, p in enumerate(passages) for s in sentences(p.text) if len(words(s.text)) >= 3]
 
 
-def rank_sentences(question: str, passages: Sequence[Passage], embedder: Embedder) -> list[Candidate]:
-    """Every sentence of the passages, best answer first."""
+def rank_sentences(
+    query: str, passages: Sequence[Passage], embedder: Embedder, question: str | None = None
+) -> list[Candidate]:
+    """Every sentence of the passages, best answer first.
+
+    `query` is what was searched (a follow-up rewritten to stand alone); `question` is what the
+    user typed, whose wh-phrase says what is asked.
+    """
     split = _units(passages)
     if not split:
         return []
-    terms = content_terms(question)
+    asked = question or query
+    terms = content_terms(query)
+    focus = focus_terms(asked)
     sentence_terms = [set(content_terms(s.text)) for _, s in split]
     document_frequency = Counter(t for ts in sentence_terms for t in ts)
     n = len(split)
-    idf = {t: math.log(1 + n / (1 + document_frequency[t])) ** IDF_POWER for t in terms}
-    total = sum(idf.values()) or 1.0
-    vectors = embedder.embed([question, *(s.text for _, s in split)])
+    idf = {t: math.log(1 + n / (1 + document_frequency[t])) for t in {*terms, *focus}}
+    vectors = embedder.embed([query, *(s.text for _, s in split)])
     similarity = vectors[1:] @ vectors[0]
-    kind = answer_type(question)
-    question_entities = {e.lower() for e in entities(question)} | {w.lower() for w in words(question)}
+    kind = answer_type(asked)
+    question_words = {w.lower() for w in words(query)} | entities(query)
     candidates = []
     for (i, sentence), its_terms, sim in zip(split, sentence_terms, similarity, strict=True):
-        lexical = sum(idf[t] for t in terms if t in its_terms) / total
+        lexical = _overlap(terms, idf, its_terms)
         relevance = max(0.0, min(1.0, SEMANTIC_WEIGHT * float(sim) + (1 - SEMANTIC_WEIGHT) * lexical))
-        bonus = TYPE_BONUS * _type_match(kind, sentence.text, question_entities) + 0.04 * passages[i].score
+        typed = _type_match(kind, sentence.text, question_words)
+        # The context of a question ("the Astana meeting") is what retrieval matched the passage on;
+        # within the passage, the sentence holding the focus ("who funded") is the answer.
+        rank = (1 - FOCUS_WEIGHT) * relevance + FOCUS_WEIGHT * _overlap(focus, idf, its_terms) + 0.1 * passages[i].score
+        rank += TYPE_BONUS.get(kind or "", 0.0) if typed else 0.0
         # A sentence that only repeats the question's words tells nothing new.
-        novel = len(its_terms - set(terms)) / max(1, len(its_terms))
-        rank = relevance + bonus - (0.1 if novel < 0.2 else 0.0)
-        candidates.append(Candidate(i, sentence, relevance, rank))
+        if len(its_terms - set(terms)) < 0.2 * max(1, len(its_terms)):
+            rank -= 0.1
+        candidates.append(Candidate(i, sentence, relevance, rank, typed))
     return sorted(candidates, key=lambda c: (-c.rank, c.passage, c.sentence.start))
 
 
@@ -110,17 +167,33 @@ def trim(text: str, question: str, max_words: int) -> str:
     return " ".join(tokens[best_start : best_start + max_words])
 
 
-def select(candidates: Sequence[Candidate], max_words: int) -> list[Candidate]:
-    """The best sentence, and the runner-up when it is nearly as good and fits in the word budget."""
+def _attributed(best: Candidate, passages: Sequence[Passage], kind: str | None, query: str) -> Candidate:
+    """For a who-question answered by an unattributed quote, the quote and the sentence naming its speaker."""
+    if kind != "name" or best.typed:
+        return best
+    text = passages[best.passage].text
+    following = [s for s in sentences(text) if s.start >= best.sentence.end][:1]
+    question_words = {w.lower() for w in words(query)}
+    if following and _type_match(kind, following[0].text, question_words):
+        joined = Sentence(text[best.sentence.start : following[0].end], best.sentence.start, following[0].end)
+        return Candidate(best.passage, joined, best.relevance, best.rank, True)
+    return best
+
+
+def select(
+    candidates: Sequence[Candidate], max_words: int, passages: Sequence[Passage] = (), question: str = ""
+) -> list[Candidate]:
+    """The best sentence, and runners-up nearly as good that fit in the word budget."""
     if not candidates:
         return []
-    chosen = [candidates[0]]
-    used = len(candidates[0].sentence.text.split())
+    first = _attributed(candidates[0], passages, answer_type(question), question) if passages else candidates[0]
+    chosen = [first]
+    used = len(first.sentence.text.split())
     for other in candidates[1:4]:
         size = len(other.sentence.text.split())
         # Overlapping chunks hold the same sentence twice: quote it once.
-        overlaps = any(c.sentence.text == other.sentence.text for c in chosen)
-        if not overlaps and other.rank >= SECOND_SENTENCE * chosen[0].rank and used + size <= max_words:
+        repeated = any(other.sentence.text in c.sentence.text for c in chosen)
+        if not repeated and other.rank >= SECOND_SENTENCE * chosen[0].rank and used + size <= max_words:
             chosen.append(other)
             used += size
     return chosen

@@ -54,8 +54,8 @@ def test_answers_are_short_quotes_with_valid_citations(results) -> None:  # type
             assert citation.quote_start is not None and citation.quote_end is not None
 
 
-def test_answer_quality_floor(results) -> None:  # type: ignore[no-untyped-def]
-    """Regression floor on the dev set; docs/quality.md has the measured figures and the target."""
+def test_answer_quality_bars(results) -> None:  # type: ignore[no-untyped-def]
+    """The assistant issue's bars on the dev set; docs/quality.md has the measured figures."""
     answerable = [(case, answer) for case, answer in results if case["answerable"]]
     contained = sum(contains_reference(answer.text, case) for case, answer in answerable)
     cited_right = sum(
@@ -69,7 +69,7 @@ def test_answer_quality_floor(results) -> None:  # type: ignore[no-untyped-def]
         f"off-topic refused {sum(a.refused for a in off_topic)}/{len(off_topic)}; "
         f"longest answer {max(word_count(a.text) for _, a in results)} words"
     )
-    assert contained / len(answerable) >= 0.75
+    assert contained / len(answerable) >= 0.9
     assert cited_right / len(answerable) >= 0.9
 
 
