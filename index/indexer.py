@@ -101,6 +101,16 @@ class _Work:
     signature: str = ""
 
 
+@dataclass
+class _Plan:
+    """What writing one document takes: all its chunk ids, which are new, which are gone."""
+
+    item: _Work
+    ids: list[str]
+    new: list[int]
+    stale: list[str]
+
+
 def chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
     """Ids from the document and the chunk's text: unchanged passages keep their id (and vector)."""
     doc_key = hashlib.sha1(doc_id.encode()).hexdigest()[:12]
@@ -328,59 +338,75 @@ class Index:
                 )
 
     def _write(self, work: dict[str, _Work], report: IngestReport, progress: bool) -> None:
-        """Embed new chunks and write each document: vectors first, then the catalog."""
+        """Embed new chunks in batches across documents; write vectors first, then the catalog.
+
+        Documents are committed to the catalog once their vectors are in the store, a batch at a
+        time, so an interrupted run leaves whole documents either old or new.
+        """
         plans = []
-        total_new = 0
         for doc_id, item in work.items():
             ids = chunk_ids(doc_id, item.chunks)
             old = set(self.catalog.chunk_ids(doc_id))
             new = [i for i, cid in enumerate(ids) if cid not in old]
-            plans.append((item, ids, new, sorted(old - set(ids))))
-            total_new += len(new)
-        bar = _progress_bar(total_new, progress)
-        if work:
-            self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
-        for item, ids, new, stale in plans:
-            doc = item.document
-            for start in range(0, len(new), WRITE_BATCH):
-                batch = new[start : start + WRITE_BATCH]
-                vectors = self.embedder.embed([item.chunks[i].text for i in batch])
-                self.store.upsert(
-                    [ids[i] for i in batch], vectors, [item.chunks[i].text for i in batch],
-                    [chunk_metadata(item.chunks[i]) for i in batch],
-                )
-                bar.update(len(batch))
-            new_set = set(new)
-            kept = [i for i in range(len(ids)) if i not in new_set]
-            if kept:
-                self.store.update_metadata([ids[i] for i in kept], [chunk_metadata(item.chunks[i]) for i in kept])
-            self.store.delete(stale)
-            existing = self.catalog.document(doc.doc_id)
-            stamp = now()
-            with self.catalog.transaction():
-                self.catalog.replace_chunks(doc.doc_id, ids, item.chunks)
+            plans.append(_Plan(item, ids, new, sorted(old - set(ids))))
+        if not plans:
+            return
+        self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
+        bar = _progress_bar(sum(len(p.new) for p in plans), progress)
+        pending: list[_Plan] = []
+        for plan in plans:
+            pending.append(plan)
+            if sum(len(p.new) for p in pending) >= WRITE_BATCH:
+                self._flush(pending, report, bar)
+                pending = []
+        self._flush(pending, report, bar)
+        bar.close()
+
+    def _flush(self, plans: list[_Plan], report: IngestReport, bar) -> None:  # type: ignore[no-untyped-def]
+        if not plans:
+            return
+        chunks = [(plan, i) for plan in plans for i in plan.new]
+        if chunks:
+            vectors = self.embedder.embed([plan.item.chunks[i].text for plan, i in chunks])
+            self.store.upsert(
+                [plan.ids[i] for plan, i in chunks],
+                vectors,
+                [plan.item.chunks[i].text for plan, i in chunks],
+                [chunk_metadata(plan.item.chunks[i]) for plan, i in chunks],
+            )
+            bar.update(len(chunks))
+        kept = [(plan, i) for plan in plans for i in range(len(plan.ids)) if i not in set(plan.new)]
+        if kept:
+            self.store.update_metadata([p.ids[i] for p, i in kept], [chunk_metadata(p.item.chunks[i]) for p, i in kept])
+        self.store.delete([cid for plan in plans for cid in plan.stale])
+        stamp = now()
+        with self.catalog.transaction():
+            for plan in plans:
+                doc = plan.item.document
+                existing = self.catalog.document(doc.doc_id)
+                self.catalog.replace_chunks(doc.doc_id, plan.ids, plan.item.chunks)
                 self.catalog.put_text(doc.doc_id, doc.text)
                 self.catalog.put_document(
                     DocumentRecord(
                         doc_id=doc.doc_id,
-                        root=str(item.root),
+                        root=str(plan.item.root),
                         path=str(doc.path),
-                        title=item.chunks[0].title,
+                        title=plan.item.chunks[0].title,
                         kind=doc.kind,
-                        content_hash=item.content_hash,
-                        signature=item.signature,
+                        content_hash=plan.item.content_hash,
+                        signature=plan.item.signature,
                         chars=len(doc.text),
                         pages=len(doc.pages) or None,
-                        n_chunks=len(ids),
+                        n_chunks=len(plan.ids),
                         ingested_at=existing.ingested_at if existing else stamp,
                         updated_at=stamp,
                     )
                 )
-                self.catalog.bump_version()
-            report.outcomes.append(
-                Outcome(doc.doc_id, item.status, chunks=len(ids), embedded=len(new), path=str(doc.path))
-            )
-        bar.close()
+            self.catalog.bump_version()
+        report.outcomes += [
+            Outcome(p.item.document.doc_id, p.item.status, chunks=len(p.ids), embedded=len(p.new), path=str(p.item.document.path))
+            for p in plans
+        ]
 
     # -- other operations ---------------------------------------------------------------------
     def remove(self, doc_id: str) -> IngestReport:
