@@ -22,7 +22,7 @@ from assistant.history import AnswerLog
 from assistant.llm import make_llm, model_name
 from assistant.models import Answer, Citation, Related, Turn
 from assistant.settings import AssistantSettings
-from assistant.text import locate
+from assistant.text import locate, with_marker
 from index.indexer import Index
 from index.retrieve import Passage
 
@@ -172,7 +172,7 @@ class Assistant:
         quotes = {(c.passage, c.quote) for c in checked if c.passage is not None}
         text, citations = self._cite(given, [(p, q, False) for p, q in sorted(quotes, key=lambda pq: pq[0] or 0)])
         number = {c.text: c.n for c in citations}
-        sentences_out = [f"{c.sentence} [{number[given[c.passage].text]}]" for c in checked if c.passage is not None]
+        sentences_out = [with_marker(c.sentence, number[given[c.passage].text]) for c in checked if c.passage is not None]
         return " ".join(sentences_out), citations
 
     def _cite(self, passages: Sequence[Passage], quotes: Sequence[tuple[int, str, bool]]) -> tuple[str, list[Citation]]:
@@ -186,7 +186,7 @@ class Assistant:
                 numbers[index] = len(numbers) + 1
                 citations.append(self._citation(numbers[index], passage, quote))
             shown = f"…{quote}…" if trimmed else quote
-            parts.append(f"{shown} [{numbers[index]}]")
+            parts.append(with_marker(shown, numbers[index]))
         return " ".join(parts), citations
 
     def _citation(self, n: int, passage: Passage, quote: str) -> Citation:

@@ -107,3 +107,15 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 
 def word_count(text: str) -> int:
     return len(strip_markers(text).split())
+
+
+_CLOSING = re.compile(r"([.!?…][\"”’')\]]*)$")
+
+
+def with_marker(sentence: str, n: int) -> str:
+    """`sentence` cited as [n], the marker inside the closing punctuation: "Text [1]."."""
+    sentence = sentence.rstrip()
+    match = _CLOSING.search(sentence)
+    if match is None:
+        return f"{sentence} [{n}]"
+    return f"{sentence[: match.start()]} [{n}]{match.group(1)}"

@@ -18,6 +18,8 @@ from assistant.models import Turn
 class TestSetError(ValueError):
     """A test set that cannot be read; the message names the file, the line and the field."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
 
 class Case(BaseModel):
     """One question of a test set."""

@@ -31,6 +31,7 @@ class Passage:
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "id": self.chunk_id,
             "source": self.doc_id,
             "title": self.title,
             "text": self.text,

@@ -1,0 +1,141 @@
+"""Run a test set through the same `answer()` users get, and write results and reports.
+
+DIR/results.jsonl: one line a case (id, question, answer, refused, citations as in `ask --json`,
+metrics, latency); DIR/report.json: aggregates and settings; DIR/report.md and report.html.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import Assistant
+from evaluation.metrics import aggregate, case_metrics
+from evaluation.testset import Case
+
+# Metrics where higher is better, usable with --fail-under; latency and refusal of answerable
+# cases are lower-is-better and reported only.
+FLOOR_METRICS = (
+    "hit@k", "mrr", "recall@k", "answer_hit@k", "answer_mrr", "answer_recall@k", "exact_match", "f1",
+    "contains_answer", "cited_answer", "semantic_similarity", "citation_recall", "citation_precision",
+    "supported_sentences", "refusal_recall", "refusal_precision",
+)
+
+
+def evaluate_case(assistant: Assistant, case: Case) -> dict[str, Any]:
+    started = time.perf_counter()
+    answer = assistant.answer(case.question, case.history)
+    latency = (time.perf_counter() - started) * 1000
+    passages = answer.trace.get("passages", [])
+    texts = assistant.index.catalog.chunks(p["id"] for p in passages if "id" in p)
+    with_text = [{**p, "text": texts[p["id"]].text if p.get("id") in texts else ""} for p in passages]
+    return {
+        **answer.as_json(),
+        "id": case.id,
+        "answerable": case.answerable,
+        "reference_answers": case.reference_answers,
+        "reference_sources": case.reference_sources,
+        "evidence": answer.trace.get("evidence"),
+        "retrieved": [p["source"] for p in passages],
+        "metrics": case_metrics(case, answer, with_text, assistant.index.embedder),
+        "latency_ms": round(latency, 1),
+    }
+
+
+def run(
+    assistant: Assistant, cases: Sequence[Case], out_dir: Path, testset: str = "", progress: bool = False
+) -> dict[str, Any]:
+    """Evaluate every case, write the four output files, return the report."""
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for case in tqdm(cases, desc="evaluating", unit="case", disable=not progress):
+            row = evaluate_case(assistant, case)
+            rows.append(row)
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    settings = assistant.settings
+    report = {
+        "testset": testset,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "metrics": aggregate(rows),
+        "settings": json.loads(settings.model_dump_json(exclude={"llm_api_key"})),
+        "index_version": assistant.index.version,
+        "documents": len(assistant.index.documents()),
+    }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    from evaluation.report import write_reports
+
+    write_reports(report, rows, out_dir)
+    return report
+
+
+def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    report_file, results_file = run_dir / "report.json", run_dir / "results.jsonl"
+    if not report_file.is_file() or not results_file.is_file():
+        raise FileNotFoundError(f"{run_dir} is not an evaluation run (no report.json and results.jsonl)")
+    rows = [json.loads(line) for line in results_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return json.loads(report_file.read_text(encoding="utf-8")), rows
+
+
+def failures(report: dict[str, Any], floors: dict[str, float]) -> list[str]:
+    """The metrics below their floor, as readable lines."""
+    lines = []
+    for name, floor in floors.items():
+        value = report["metrics"].get(name)
+        if value is None:
+            lines.append(f"{name}: not measured on this test set (floor {floor})")
+        elif value < floor:
+            lines.append(f"{name} = {value:.4f} is below the floor {floor}")
+    return lines
+
+
+def compare(a: tuple[dict[str, Any], list[dict[str, Any]]], b: tuple[dict[str, Any], list[dict[str, Any]]]) -> dict[str, Any]:
+    """Metric deltas, and the cases whose outcome changed between two runs."""
+    (report_a, rows_a), (report_b, rows_b) = a, b
+    names = sorted(set(report_a["metrics"]) | set(report_b["metrics"]))
+    metrics = [
+        {"metric": n, "a": report_a["metrics"].get(n), "b": report_b["metrics"].get(n)}
+        for n in names
+    ]
+    by_id = {r["id"]: r for r in rows_a}
+    changed = []
+    for row in rows_b:
+        before = by_id.get(row["id"])
+        if before is None:
+            continue
+        flips = {
+            key: (before["metrics"].get(key), row["metrics"].get(key))
+            for key in ("contains_answer", "cited_answer", "refused", "hit@k")
+            if before["metrics"].get(key) != row["metrics"].get(key)
+        }
+        if flips or before["answer"] != row["answer"]:
+            changed.append({"id": row["id"], "question": row["question"], "changes": flips, "a": before["answer"], "b": row["answer"]})
+    return {"metrics": metrics, "changed": changed}
+
+
+def calibrate(evidence: Sequence[tuple[float, bool]]) -> dict[str, Any]:
+    """The refusal threshold that best separates answerable from unanswerable cases.
+
+    `evidence` holds (evidence score, answerable) per case. Each candidate threshold is scored by
+    balanced accuracy (answerable cases answered, unanswerable ones refused); ties go to the
+    threshold midway between the neighbouring scores.
+    """
+    answerable = [e for e, ok in evidence if ok]
+    unanswerable = [e for e, ok in evidence if not ok]
+    if not answerable or not unanswerable:
+        raise ValueError("calibration needs both answerable and unanswerable cases in the test set")
+    scores = sorted({round(e, 4) for e, _ in evidence})
+    thresholds = [0.0] + [(x + y) / 2 for x, y in zip(scores, scores[1:])] + [scores[-1] + 1e-4]
+    curve = []
+    for t in thresholds:
+        answered = sum(e >= t for e in answerable) / len(answerable)
+        refused = sum(e < t for e in unanswerable) / len(unanswerable)
+        curve.append({"threshold": round(t, 4), "answered": answered, "refused": refused, "balanced": (answered + refused) / 2})
+    best = max(curve, key=lambda point: (point["balanced"], point["answered"]))
+    return {"best": best, "curve": curve}

@@ -1,0 +1,110 @@
+"""The evaluation loop: test-set contract, metrics, runs with reports and gates, compare, calibrate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from evaluation.metrics import contains, exact_match, normalize, retrieval_metrics, token_f1
+from evaluation.runner import calibrate, failures
+from evaluation.testset import Case, TestSetError, load_testset
+from tests.conftest import BIN, CORPUS
+
+ASKDOCS = str(BIN / "askdocs")
+
+
+def test_squad_normalisation_and_scores() -> None:
+    assert normalize("The  Norway, and Belgium!") == "norway and belgium"
+    assert exact_match("the Norway and Belgium.", ["Norway and Belgium"]) == 1.0
+    assert token_f1("Norway and Denmark", ["Norway and Belgium"]) == pytest.approx(2 / 3)
+    assert contains("Funding came from Norway and Belgium [1].", ["norway and belgium"]) == 1.0
+    assert contains("Norwayish", ["Norway"]) == 0.0
+
+
+def test_retrieval_metrics_against_sources_and_answer_passages() -> None:
+    case = Case(id="x", question="q", reference_answers=["Belgium"], reference_sources=["b.txt"])
+    passages = [{"source": "a.txt", "text": "nothing"}, {"source": "b.txt", "text": "Norway and Belgium paid."}]
+    scores = retrieval_metrics(case, passages)
+    assert scores["hit@k"] == 1.0 and scores["mrr"] == 0.5 and scores["recall@k"] == 1.0
+    assert scores["answer_mrr"] == 0.5 and scores["answer_recall@k"] == 1.0
+
+
+def test_calibration_separates_the_groups() -> None:
+    result = calibrate([(0.9, True), (0.7, True), (0.45, True), (0.2, False), (0.1, False)])
+    assert 0.2 < result["best"]["threshold"] <= 0.45
+    assert result["best"]["answered"] == 1.0 and result["best"]["refused"] == 1.0
+    with pytest.raises(ValueError, match="unanswerable"):
+        calibrate([(0.9, True)])
+
+
+def test_floors() -> None:
+    report = {"metrics": {"contains_answer": 0.8}}
+    assert failures(report, {"contains_answer": 0.75}) == []
+    assert "below the floor 0.9" in failures(report, {"contains_answer": 0.9})[0]
+    assert "not measured" in failures(report, {"refusal_recall": 0.5})[0]
+
+
+def test_bad_test_sets_name_the_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "question": "ok?"}\n{"id": "b", "answerable": "perhaps"}\n')
+    with pytest.raises(TestSetError, match=r"bad.jsonl:2: .*question"):
+        load_testset(path)
+    path.write_text('{"id": "a", "question": "ok?", "extra": 1}\n{"id": "a", "question": "again?"}\n')
+    with pytest.raises(TestSetError, match="used twice"):
+        load_testset(path)
+    path.write_text("not json\n")
+    with pytest.raises(TestSetError, match="not valid JSON"):
+        load_testset(path)
+
+
+def test_eval_run_reports_gate_and_compare(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
+    subprocess.run([ASKDOCS, "ingest", str(CORPUS)], env=env, check=True, capture_output=True, timeout=300)
+    wanted = {"q05-law-digital-evidence", "q26-astana-funders", "fu05-turkmenistan", "offtopic-peru-capital", "unanswerable-germany-funding"}
+    cases = [line for line in (CORPUS / "testsets" / "dev.jsonl").read_text().splitlines() if json.loads(line)["id"] in wanted]
+    testset = tmp_path / "small.jsonl"
+    testset.write_text("\n".join(cases) + "\n")
+
+    def evaluate(out: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ASKDOCS, "eval", str(testset), "--out", str(tmp_path / out), *extra],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+
+    first = evaluate("run-a", "--fail-under", "contains_answer=0.6", "--fail-under", "citation_precision=0.9")
+    assert first.returncode == 0, first.stderr
+    run_a = tmp_path / "run-a"
+    assert {p.name for p in run_a.iterdir()} == {"results.jsonl", "report.json", "report.md", "report.html"}
+    rows = [json.loads(line) for line in (run_a / "results.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == [json.loads(c)["id"] for c in cases]
+    for row in rows:
+        assert {"id", "question", "answer", "refused", "citations", "metrics", "latency_ms"} <= row.keys()
+        for citation in row["citations"]:
+            assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "score"}
+    report = json.loads((run_a / "report.json").read_text())
+    metrics = report["metrics"]
+    assert metrics["refusal_precision"] == 1.0 and metrics["answerable_refused"] == 0.0
+    assert metrics["citation_precision"] == metrics["citation_recall"] == 1.0, "quotes support themselves"
+    assert report["settings"]["answerer"] == "extractive"
+    html = (run_a / "report.html").read_text()
+    assert html.count("<img") == 3 and "Failed cases" in html
+
+    gated = evaluate("run-b", "--fail-under", "exact_match=0.99")
+    assert gated.returncode == 1 and "exact_match" in gated.stderr
+    compared = subprocess.run([ASKDOCS, "eval", "compare", str(run_a), str(tmp_path / "run-b")], env=env, capture_output=True, text=True, timeout=120)
+    assert compared.returncode == 0 and "contains_answer" in compared.stdout and "cases changed" in compared.stdout
+
+    calibrated = subprocess.run([ASKDOCS, "eval", "calibrate", str(testset)], env=env, capture_output=True, text=True, timeout=600)
+    assert calibrated.returncode == 0 and "ASKDOCS_MIN_EVIDENCE=" in calibrated.stdout
+
+    drafts = tmp_path / "drafts.jsonl"
+    generated = subprocess.run([ASKDOCS, "testset", "generate", "--out", str(drafts), "-n", "5"], env=env, capture_output=True, text=True, timeout=300)
+    assert generated.returncode == 0, generated.stderr
+    for case in load_testset(drafts):
+        source = (CORPUS / case.reference_sources[0]).read_text()
+        assert case.reference_answers[0] in " ".join(source.split())

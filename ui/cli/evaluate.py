@@ -1,0 +1,177 @@
+"""Evaluation commands: eval (run, compare, calibrate) and testset (generate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from click_default_group import DefaultGroup
+
+from ui.cli import main
+from ui.cli.common import State, handle_errors, pass_state, print_json
+
+
+def _floor(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    from evaluation.runner import FLOOR_METRICS
+
+    floors = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        if name not in FLOOR_METRICS:
+            raise click.BadParameter(f"unknown metric '{name}'; one of: {', '.join(FLOOR_METRICS)}")
+        try:
+            floors[name] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not METRIC=NUMBER") from None
+    return floors
+
+
+def _assistant(state: State, **overrides: object):  # type: ignore[no-untyped-def]
+    from assistant.answer import Assistant
+
+    settings = state.settings(log_answers=False, **{k: v for k, v in overrides.items() if v is not None})
+    return Assistant(settings, state.index())
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    from evaluation.testset import TestSetError, load_testset
+
+    try:
+        return load_testset(path)
+    except TestSetError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group(cls=DefaultGroup, default="run", default_if_no_args=False)
+def eval() -> None:  # noqa: A001  (the command is called `eval`)
+    """Measure answer quality on a test set (JSONL); compare runs; calibrate refusals.
+
+    \b
+    Examples:
+      askdocs eval corpus/testsets/dev.jsonl --out runs/today
+      askdocs eval corpus/testsets/dev.jsonl --out runs/ci --fail-under contains_answer=0.9
+      askdocs eval compare runs/yesterday runs/today
+      askdocs eval calibrate corpus/testsets/dev.jsonl
+    """
+
+
+@eval.command("run")
+@click.argument("testset", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for results and reports.")
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="Answerer to evaluate.")
+@click.option("-k", "top_k", type=click.IntRange(1, 100), help="Passages to retrieve.")
+@click.option("--fail-under", "floors", multiple=True, callback=_floor, metavar="METRIC=VALUE", help="Exit 1 if METRIC is below VALUE (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print report.json.")
+@pass_state
+@handle_errors
+def run_eval(state: State, testset: Path, out_dir: Path, answerer: str | None, top_k: int | None, floors: dict[str, float], as_json: bool) -> None:
+    """Run every case of TESTSET through the assistant and write results.jsonl and reports to --out."""
+    from evaluation.runner import failures, run
+
+    cases = _load(testset)
+    report = run(_assistant(state, answerer=answerer, top_k=top_k), cases, out_dir, str(testset), progress=not as_json)
+    if as_json:
+        print_json(report)
+    else:
+        from evaluation.report import _fmt
+
+        for name, value in report["metrics"].items():
+            click.echo(f"{name:<22} {_fmt(name, value)}")
+        click.echo(f"\nwrote {out_dir}/results.jsonl, report.json, report.md, report.html")
+    problems = failures(report, floors)
+    for line in problems:
+        click.secho(f"FAIL {line}", fg="red", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
+@eval.command()
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@handle_errors
+def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
+    """Compare two evaluation runs: metrics side by side and the cases that changed."""
+    from evaluation.report import _fmt
+    from evaluation.runner import compare as compare_runs
+    from evaluation.runner import load_run
+
+    result = compare_runs(load_run(run_a), load_run(run_b))
+    if as_json:
+        print_json(result)
+        return
+    click.secho(f"{'metric':<22} {'A':>9} {'B':>9} {'B-A':>9}", bold=True)
+    for row in result["metrics"]:
+        a, b = row["a"], row["b"]
+        delta = f"{b - a:+.3f}" if a is not None and b is not None else "—"
+        click.echo(f"{row['metric']:<22} {_fmt(row['metric'], a):>9} {_fmt(row['metric'], b):>9} {delta:>9}")
+    click.secho(f"\n{len(result['changed'])} cases changed", bold=True)
+    for case in result["changed"]:
+        flips = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in case["changes"].items()) or "answer text"
+        click.echo(f"- {case['id']}: {flips}")
+
+
+@eval.command()
+@click.argument("testset", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the curve as JSON.")
+@pass_state
+@handle_errors
+def calibrate(state: State, testset: Path, as_json: bool) -> None:
+    """Pick the refusal threshold (min_evidence) that best separates answerable from unanswerable cases."""
+    from evaluation.runner import calibrate as best_threshold
+
+    cases = _load(testset)
+    assistant = _assistant(state, min_evidence=0.0)
+    evidence = [(float(assistant.answer(c.question, c.history).trace["evidence"]), c.answerable) for c in cases]
+    try:
+        result = best_threshold(evidence)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        print_json(result)
+        return
+    click.secho(f"{'threshold':>9} {'answered':>9} {'refused':>9}", bold=True)
+    for point in result["curve"]:
+        mark = "  <- best" if point is result["best"] else ""
+        click.echo(f"{point['threshold']:>9.3f} {point['answered']:>9.2f} {point['refused']:>9.2f}{mark}")
+    best = result["best"]
+    click.echo(
+        f"\nset ASKDOCS_MIN_EVIDENCE={best['threshold']:.3f}: answers {best['answered']:.0%} of answerable "
+        f"and refuses {best['refused']:.0%} of unanswerable cases"
+    )
+
+
+@main.group()
+def testset() -> None:
+    """Make test sets: draft cases from the corpus."""
+
+
+@testset.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="JSONL file to write the drafts to.")
+@click.option("-n", "count", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many drafts.")
+@click.option("--llm", "use_llm", is_flag=True, help="Let the configured LLM write the questions.")
+@pass_state
+@handle_errors
+def generate(state: State, out: Path, count: int, use_llm: bool) -> None:
+    """Draft questions from the ingested documents, for a person to review.
+
+    \b
+    Example:
+      askdocs testset generate --out corpus/testsets/drafts.jsonl -n 30
+    """
+    from evaluation.generate import cloze_cases, llm_cases
+    from evaluation.testset import write_testset
+
+    index = state.index()
+    chunks = [chunk for batch in index.catalog.iter_chunks() for chunk in batch]
+    if use_llm:
+        from assistant.llm import make_llm
+
+        cases = list(llm_cases(make_llm(state.settings()), chunks, count))
+    else:
+        cases = list(cloze_cases(chunks, count))
+    written = write_testset(cases, out)
+    click.echo(f"wrote {written} draft cases to {out}: review them before use")
+
+
+__all__ = ["eval", "testset"]
