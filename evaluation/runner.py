@@ -11,28 +11,36 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Assistant
+from assistant.models import Answer
 from evaluation.metrics import aggregate, case_metrics
 from evaluation.testset import Case
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
 
 # Metrics where higher is better, usable with --fail-under; latency and refusal of answerable
 # cases are lower-is-better and reported only.
 FLOOR_METRICS = (
     "hit@k", "mrr", "recall@k", "answer_hit@k", "answer_mrr", "answer_recall@k", "exact_match", "f1",
     "contains_answer", "cited_answer", "semantic_similarity", "citation_recall", "citation_precision",
-    "supported_sentences", "refusal_recall", "refusal_precision",
+    "supported_sentences", "refusal_recall", "refusal_precision", "llm_faithfulness",
 )
 
 
-def evaluate_case(assistant: Assistant, case: Case) -> dict[str, Any]:
+def evaluate_case(assistant: Assistant, case: Case, judge: LLM | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     answer = assistant.answer(case.question, case.history)
     latency = (time.perf_counter() - started) * 1000
-    passages = answer.trace.get("passages", [])
-    texts = assistant.index.catalog.chunks(p["id"] for p in passages if "id" in p)
-    with_text = [{**p, "text": texts[p["id"]].text if p.get("id") in texts else ""} for p in passages]
+    metrics = case_metrics(case, answer, _with_text(assistant, answer), assistant.index.embedder)
+    if judge is not None:
+        from evaluation.judge import faithfulness
+
+        verdict = faithfulness(judge, answer)
+        if verdict is not None:
+            metrics["llm_faithfulness"] = verdict
     return {
         **answer.as_json(),
         "id": case.id,
@@ -40,23 +48,38 @@ def evaluate_case(assistant: Assistant, case: Case) -> dict[str, Any]:
         "reference_answers": case.reference_answers,
         "reference_sources": case.reference_sources,
         "evidence": answer.trace.get("evidence"),
-        "retrieved": [p["source"] for p in passages],
-        "metrics": case_metrics(case, answer, with_text, assistant.index.embedder),
+        "retrieved": [p["source"] for p in answer.trace.get("passages", [])],
+        "metrics": metrics,
         "latency_ms": round(latency, 1),
     }
 
 
+def _with_text(assistant: Assistant, answer: Answer) -> list[dict[str, Any]]:
+    """The retrieved passages of an answer's trace, with their text from the catalog."""
+    passages = answer.trace.get("passages", [])
+    texts = assistant.index.catalog.chunks(p["id"] for p in passages if "id" in p)
+    return [{**p, "text": texts[p["id"]].text if p.get("id") in texts else ""} for p in passages]
+
+
 def run(
-    assistant: Assistant, cases: Sequence[Case], out_dir: Path, testset: str = "", progress: bool = False
+    assistant: Assistant,
+    cases: Sequence[Case],
+    out_dir: Path,
+    testset: str = "",
+    progress: bool = False,
+    judge: LLM | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every case, write the four output files, return the report."""
+    """Evaluate every case, write the four output files, return the report.
+
+    With `judge`, an LLM also scores each answer's faithfulness to its cited passages.
+    """
     from tqdm import tqdm
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
         for case in tqdm(cases, desc="evaluating", unit="case", disable=not progress):
-            row = evaluate_case(assistant, case)
+            row = evaluate_case(assistant, case, judge)
             rows.append(row)
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     settings = assistant.settings

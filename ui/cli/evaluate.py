@@ -61,15 +61,20 @@ def eval() -> None:  # noqa: A001  (the command is called `eval`)
 @click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="Answerer to evaluate.")
 @click.option("-k", "top_k", type=click.IntRange(1, 100), help="Passages to retrieve.")
 @click.option("--fail-under", "floors", multiple=True, callback=_floor, metavar="METRIC=VALUE", help="Exit 1 if METRIC is below VALUE (repeatable).")
+@click.option("--judge", is_flag=True, help="Also score faithfulness with the configured LLM (llm_faithfulness).")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json.")
 @pass_state
 @handle_errors
-def run_eval(state: State, testset: Path, out_dir: Path, answerer: str | None, top_k: int | None, floors: dict[str, float], as_json: bool) -> None:
+def run_eval(
+    state: State, testset: Path, out_dir: Path, answerer: str | None, top_k: int | None,
+    floors: dict[str, float], judge: bool, as_json: bool,
+) -> None:
     """Run every case of TESTSET through the assistant and write results.jsonl and reports to --out."""
     from evaluation.runner import failures, run
 
     cases = _load(testset)
-    report = run(_assistant(state, answerer=answerer, top_k=top_k), cases, out_dir, str(testset), progress=not as_json)
+    assistant = _assistant(state, answerer=answerer, top_k=top_k)
+    report = run(assistant, cases, out_dir, str(testset), progress=not as_json, judge=assistant.llm if judge else None)
     if as_json:
         print_json(report)
     else:
