@@ -21,6 +21,7 @@ export OMP_WAIT_POLICY := PASSIVE
 help:
 	@echo "make run    install, ingest corpus/, start the chat"
 	@echo "make test   install, run the whole test suite"
+	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
 
 install: $(STAMP)
 
@@ -46,6 +47,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Benchmarks on the public datasets in ../shared/datasets (see docs/benchmarks.md).
+bench: install
+	$(BIN)/python -m benchmarks.scifact
+	$(BIN)/python -m benchmarks.squad
 
 clean-index:
 	rm -rf .askdocs
