@@ -6,7 +6,6 @@ transaction as the chunks it indexes, so it is never rebuilt per query nor out o
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import time
@@ -272,14 +271,6 @@ class Catalog:
             marks = ",".join("?" * len(batch))
             found.update(row[0] for row in self._db.execute(f"SELECT DISTINCT doc_id FROM doc_lines WHERE key IN ({marks})", batch))
         return found
-
-    def stats(self) -> dict[str, object]:
-        return {
-            "documents": int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0]),
-            "chunks": self.chunk_count(),
-            "index_version": self.version,
-            "embedding_model": json.loads(self.get_meta("embedding") or "null"),
-        }
 
 
 class _Transaction:

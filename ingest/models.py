@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -44,4 +44,3 @@ class Chunk:
     end: int
     title: str
     page: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)

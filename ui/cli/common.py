@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PARTIAL = 1  # the command ran, but some inputs failed
-EXIT_ERROR = 1
 
 
 @dataclass
