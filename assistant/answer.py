@@ -131,8 +131,12 @@ class Assistant:
         use_llm = self.settings.condense == "llm" or (self.settings.condense == "auto" and mode == "llm")
         if use_llm and turns:
             with self._llm_lock:
-                return llm_condense(self.llm, question, turns)
-        return keyword_condense(question, turns)
+                return llm_condense(self.llm, question, turns, self._in_corpus)
+        return keyword_condense(question, turns, self._in_corpus)
+
+    def _in_corpus(self, text: str) -> bool:
+        """Whether any content word of `text` occurs in the indexed documents."""
+        return bool(self.index.catalog.keyword_search(text, 1))
 
     def _extractive(
         self, question: str, query: str, passages: Sequence[Passage], ranked: Sequence[Candidate]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.models import Turn
-from assistant.text import content_terms, words
+from assistant.text import content_terms, entities, words
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -17,6 +17,8 @@ _REFERRING = re.compile(
     re.IGNORECASE,
 )
 
+_CONTINUING = re.compile(r"\s*(and|also|but|so|what about|how about|what else)\b", re.IGNORECASE)
+
 CONDENSE_PROMPT = (
     "Rewrite the last question so that it can be understood without the conversation. "
     "Replace pronouns with what they refer to. Reply with the rewritten question only.\n\n"
@@ -24,20 +26,28 @@ CONDENSE_PROMPT = (
 )
 
 
-def needs_context(question: str, history: Sequence[Turn]) -> bool:
-    """A question leaning on earlier turns: it refers back, or is too short to stand alone."""
+def needs_context(question: str, history: Sequence[Turn], in_corpus: Callable[[str], bool] | None = None) -> bool:
+    """A question leaning on earlier turns: it refers back ("it", "that meeting"), continues the
+    previous one ("And what about Turkmenistan?"), or is too short to stand alone, names nothing
+    and uses words the documents use ("When did it happen?" but not "How to bake bread?").
+    "What is the capital of Peru?" names its subject: it stands alone, whatever came before."""
     if not any(turn.role == "user" for turn in history):
         return False
-    return bool(_REFERRING.search(question)) or len(content_terms(question)) <= 2
+    if _REFERRING.search(question) or _CONTINUING.match(question):
+        return True
+    terms = content_terms(question)
+    if len(terms) > 2 or entities(question):
+        return False
+    return not terms or in_corpus is None or in_corpus(question)
 
 
 def _last_user(history: Sequence[Turn]) -> str:
     return next((t.content for t in reversed(history) if t.role == "user"), "")
 
 
-def keyword_condense(question: str, history: Sequence[Turn]) -> str:
+def keyword_condense(question: str, history: Sequence[Turn], in_corpus: Callable[[str], bool] | None = None) -> str:
     """Deterministic rewrite: the question plus the words of the previous question it builds on."""
-    if not needs_context(question, history):
+    if not needs_context(question, history, in_corpus):
         return question
     previous = _last_user(history)
     own = {w.lower() for w in words(question)}
@@ -45,10 +55,12 @@ def keyword_condense(question: str, history: Sequence[Turn]) -> str:
     return f"{question} ({' '.join(dict.fromkeys(carried))})" if carried else question
 
 
-def llm_condense(llm: LLM, question: str, history: Sequence[Turn]) -> str:
+def llm_condense(
+    llm: LLM, question: str, history: Sequence[Turn], in_corpus: Callable[[str], bool] | None = None
+) -> str:
     """LLM rewrite, kept only when it still carries the question's and the conversation's words."""
-    fallback = keyword_condense(question, history)
-    if not needs_context(question, history):
+    fallback = keyword_condense(question, history, in_corpus)
+    if not needs_context(question, history, in_corpus):
         return question
     conversation = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
     rewritten = llm.complete(CONDENSE_PROMPT.format(conversation=conversation, question=question)).text.strip()

@@ -101,3 +101,16 @@ def test_provenance_is_logged_and_exportable(make_assistant, tmp_path) -> None: 
     case = as_test_case(entry)
     assert case["answerable"] and case["reference_sources"] == ["000_92d15d5cd8394714.txt"]
     assert "Law on Digital Evidence" in case["reference_answers"][0]
+
+
+def test_a_new_off_topic_question_is_not_taken_for_a_follow_up(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """After a question about the workshop, "What is the capital of Peru?" was answered from it."""
+    assistant = make_assistant()
+    history = [
+        {"role": "user", "content": "Where was the Central Asian Regional Workshop held?"},
+        {"role": "assistant", "content": "In Tashkent, Uzbekistan."},
+    ]
+    for question in ("What is the capital of Peru?", "How to bake bread?"):
+        answer = assistant.answer(question, history)
+        assert answer.standalone_query == question
+        assert answer.refused, question
