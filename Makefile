@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY := PASSIVE
 .PHONY: install run test bench clean-index help
 
 help:
-	@echo "make run    install, ingest corpus/, start the chat"
+	@echo "make run    install, ingest corpus/, start the web chat on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
 
@@ -43,15 +43,19 @@ $(STAMP): pyproject.toml Makefile
 
 run: install
 	$(BIN)/askdocs ingest corpus/
-	$(BIN)/askdocs chat
+	$(BIN)/askdocs serve
 
 test: install
+	# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest
 
 # Benchmarks on the public datasets in ../shared/datasets (see docs/benchmarks.md).
 bench: install
 	$(BIN)/python -m benchmarks.scifact
 	$(BIN)/python -m benchmarks.squad
+	$(BIN)/python -m benchmarks.squad_answers
+	$(BIN)/python -m benchmarks.squad_answers --version 2.0
 
 clean-index:
 	rm -rf .askdocs

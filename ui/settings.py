@@ -20,9 +20,15 @@ DEFAULT_CONFIG = Path("askdocs.toml")
 
 
 class Settings(AssistantSettings, BaseSettings):
-    """Every setting of askdocs; see `docs/configuration.md`."""
+    """Every setting of askdocs (README, "Settings")."""
 
     model_config = SettingsConfigDict(env_prefix="ASKDOCS_", extra="ignore", validate_default=True)
+
+    web_auth: str | None = Field(None, description="USER:PASSWORD the web chat requires (unset: no login).")
+    web_feedback_file: Path = Field(
+        Path("corpus/testsets/feedback.jsonl"), description="Test set that thumbs-down answers are saved to."
+    )
+    web_testsets: Path = Field(Path("corpus/testsets"), description="Folder of test sets offered in the Evaluation tab.")
 
     @classmethod
     def settings_customise_sources(

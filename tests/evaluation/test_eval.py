@@ -108,3 +108,33 @@ def test_eval_run_reports_gate_and_compare(tmp_path: Path) -> None:
     for case in load_testset(drafts):
         source = (CORPUS / case.reference_sources[0]).read_text()
         assert case.reference_answers[0] in " ".join(source.split())
+
+
+SQUAD_V2 = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "squad" / "dev-v2.0-public.json"
+
+
+@pytest.mark.skipif(not SQUAD_V2.is_file(), reason="../shared/datasets is absent: no SQuAD data to run the harness on")
+def test_harness_on_a_real_squad_slice(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The whole loop on data nobody here wrote: import, ingest, answer, score (v2.0 has unanswerables)."""
+    from assistant.answer import Assistant
+    from benchmarks.squad_answers import spread
+    from evaluation.importers import import_squad
+    from evaluation.runner import run
+    from index.indexer import Index
+    from ui.settings import Settings
+
+    corpus, testset = import_squad(SQUAD_V2, tmp_path / "squad", limit_articles=1)
+    cases = spread(load_testset(testset), 24)
+    settings = Settings(data_dir=tmp_path / "data", log_answers=False, threads=1)
+    index = Index(settings, embedder=embedder)
+    index.ingest([corpus])
+    assistant = Assistant(settings, index)
+    report = run(assistant, cases, tmp_path / "run", "squad-v2.0-slice", judge=assistant.llm)
+    metrics = report["metrics"]
+    assert metrics["cases"] == 24 and 0 < sum(not c.answerable for c in cases) < 24
+    for name in ("contains_answer", "cited_answer", "f1", "answer_hit@k", "refusal_recall", "llm_faithfulness"):
+        assert 0.0 <= metrics[name] <= 1.0, name
+    assert metrics["answer_hit@k"] >= 0.6, "retrieval finds the answer passage for most questions"
+    assert metrics["contains_answer"] >= 0.3
+    rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert {r["id"] for r in rows} == {c.id for c in cases}

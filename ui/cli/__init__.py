@@ -29,6 +29,6 @@ def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, conf
     ctx.obj = State(config=config, overrides={"data_dir": data_dir, "chroma_url": chroma_url}, verbose=verbose)
 
 
-from ui.cli import ask, documents, evaluate, search  # noqa: E402  (commands register themselves on `main`)
+from ui.cli import ask, documents, evaluate, search, serve  # noqa: E402  (commands register themselves on `main`)
 
-__all__ = ["main", "ask", "documents", "evaluate", "search"]
+__all__ = ["main", "ask", "documents", "evaluate", "search", "serve"]

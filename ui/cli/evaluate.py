@@ -148,7 +148,53 @@ def calibrate(state: State, testset: Path, as_json: bool) -> None:
 
 @main.group()
 def testset() -> None:
-    """Make test sets: draft cases from the corpus."""
+    """Make test sets: draft cases from the corpus, or import SQuAD and BEIR data."""
+
+
+def _imported(corpus: Path, cases: Path) -> None:
+    click.echo(f"documents: {corpus}\ntest set:  {cases}\nnext: askdocs ingest {corpus} && askdocs eval {cases} --out RUN_DIR")
+
+
+@testset.command("import-squad")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for corpus/ and testset.jsonl.")
+@click.option("--articles", type=click.IntRange(1), help="Only the first N articles.")
+@click.option("--questions", type=click.IntRange(1), help="Only the first N questions.")
+@handle_errors
+def import_squad_command(path: Path, out_dir: Path, articles: int | None, questions: int | None) -> None:
+    """Import a SQuAD v1.1/v2.0 JSON file: one document per article, unanswerables marked.
+
+    \b
+    Example:
+      askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out squad --articles 3
+    """
+    from evaluation.importers import DatasetError, import_squad
+
+    try:
+        _imported(*import_squad(path, out_dir, limit_articles=articles, limit_questions=questions))
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@testset.command("import-beir")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for corpus/ and testset.jsonl.")
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to use.")
+@click.option("--queries", type=click.IntRange(1), help="Only the first N judged queries.")
+@handle_errors
+def import_beir_command(folder: Path, out_dir: Path, split: str, queries: int | None) -> None:
+    """Import a BEIR folder (corpus.jsonl, queries.jsonl, qrels/): one document per entry.
+
+    \b
+    Example:
+      askdocs testset import-beir ../shared/datasets/scifact --out scifact --queries 50
+    """
+    from evaluation.importers import DatasetError, import_beir
+
+    try:
+        _imported(*import_beir(folder, out_dir, split=split, limit_queries=queries))
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @testset.command()

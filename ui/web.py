@@ -1,0 +1,387 @@
+"""The web chat (Gradio): Chat, Documents and Evaluation tabs over the same library the CLI uses.
+
+Callbacks parse their input, make one library call and hand the result to `ui.render`, which
+builds every piece of HTML and escapes all document text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer import Assistant
+from assistant.history import as_test_case
+from assistant.models import Answer
+from index.indexer import Index, IngestReport, Outcome
+from ingest.readers import SUPPORTED_SUFFIXES
+from ui import render
+from ui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """What the web chat needs beyond the settings: where feedback goes, where test sets are."""
+
+    feedback_path: Path = Path("corpus/testsets/feedback.jsonl")
+    testsets_dir: Path = Path("corpus/testsets")
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe to store: the last path component only, no hidden or special names.
+
+    Uploads name their own files; "../../etc/passwd" or "C:\\x\\..\\evil.txt" must land inside the
+    uploads folder under a plain name.
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
+    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
+    base = re.sub(r"\.{2,}", ".", base)
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[: MAX_NAME - len(suffix) - 1] or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def check_upload(path: Path, name: str, max_mb: float) -> str | None:
+    """Why an uploaded file cannot go in (type, size), or None."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        return f"unsupported file type '{suffix or name}' (supported: {allowed})"
+    size = path.stat().st_size
+    if size > max_mb * 1_000_000:
+        return f"file is {size / 1_000_000:.1f} MB, larger than max_file_mb = {max_mb:g}"
+    return None
+
+
+def store_upload(source: Path, uploads: Path, name: str) -> Path:
+    """Copy an upload into the uploads folder under its sanitised name."""
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = (uploads / safe_filename(name)).resolve()
+    if target.parent != uploads.resolve():  # cannot happen after safe_filename; kept as the last guard
+        raise ValueError(f"refusing to write outside {uploads}: {name!r}")
+    shutil.copyfile(source, target)
+    return target
+
+
+def save_case(answer: Answer, history: Sequence[dict[str, str]], path: Path, expected: str, unanswerable: bool) -> str:
+    """Append a disliked answer to a test set as a case to review; returns what happened."""
+    entry = {**answer.as_json(), "history": list(history)}
+    case = as_test_case(entry, answerable=False if unanswerable else True)
+    # The disliked answer is no reference: keep what the user says is right, or nothing.
+    case["id"] = f"feedback-{answer.id}"
+    case["reference_answers"] = [expected.strip()] if expected.strip() and not unanswerable else []
+    if not case["reference_answers"]:
+        case["reference_sources"] = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and any(json.loads(line).get("id") == case["id"] for line in path.read_text("utf-8").splitlines() if line.strip()):
+        return f"Case {case['id']} is already in {path}."
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(case, ensure_ascii=False) + "\n")
+    return f"Saved case {case['id']} to {path}."
+
+
+def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
+    return [o.as_dict() for report in reports for o in report.outcomes]
+
+
+class WebApp:
+    """The Gradio app and its callbacks, over one index and one assistant."""
+
+    def __init__(self, settings: Settings, index: Index, options: WebOptions) -> None:
+        self.settings = settings
+        self.index = index
+        self.options = options
+        self.assistant = Assistant(settings, index)
+        self.uploads = settings.data_dir / "uploads"
+        self.runs = settings.data_dir / "runs"
+
+    # -- chat ---------------------------------------------------------------------------------
+    def respond(
+        self,
+        question: str,
+        display: list[dict[str, str]],
+        turns: list[dict[str, str]],
+        answers: list[Answer],
+        answerer: str,
+        k: float,
+        doc_ids: list[str] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            yield (gr.skip(),) * 7
+            return
+        display = [*display, {"role": "user", "content": render.escape(question)}, {"role": "assistant", "content": render.streaming_html("")}]
+        yield "", display, display, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        streamed = ""
+        final: Answer | None = None
+        try:
+            for event in self.assistant.stream(question, turns, k=int(k), doc_ids=doc_ids or None, answerer=answerer):
+                if isinstance(event, Answer):
+                    final = event
+                else:
+                    streamed += event
+                    display[-1] = {"role": "assistant", "content": render.streaming_html(streamed)}
+                    yield gr.skip(), display, display, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except Exception as exc:  # an LLM server down, a bad setting: say so, keep the session
+            log.exception("answering failed")
+            raise gr.Error(f"Could not answer: {exc}") from exc
+        assert final is not None
+        # The streamed text is replaced by the verified answer, its markers linked to the sources.
+        display[-1] = {"role": "assistant", "content": render.answer_html(final)}
+        turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": final.text}]
+        answers = [*answers, final]
+        yield gr.skip(), display, display, turns, answers, render.sources_html(answers), gr.update(visible=False)
+
+    def new_chat(self) -> tuple[Any, ...]:
+        return [], [], [], [], render.sources_html([]), gr.update(visible=False), None, ""
+
+    def feedback(self, answers: list[Answer], data: gr.LikeData) -> tuple[Any, ...]:
+        """Record a thumbs up/down; a thumbs-down offers to save the case to the test set."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        position = int(index) // 2
+        if not 0 <= position < len(answers):
+            return gr.skip(), gr.skip(), gr.skip()
+        answer = answers[position]
+        liked = data.liked is True or data.liked == "Like"
+        record = {"answer_id": answer.id, "question": answer.question, "liked": liked, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.settings.data_dir / "ratings.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if liked:
+            return gr.update(visible=False), None, ""
+        prompt = f"You disliked the answer to “{answer.question}”. Save it to {self.options.feedback_path} as a test case?"
+        return gr.update(visible=True), position, gr.update(value=render.escape(prompt))
+
+    def save_feedback(self, position: int | None, answers: list[Answer], turns: list[dict[str, str]], expected: str, unanswerable: bool) -> str:
+        if position is None or not 0 <= position < len(answers):
+            raise gr.Error("Give an answer a thumbs-down first.")
+        message = save_case(answers[position], turns[: 2 * position], self.options.feedback_path, expected or "", unanswerable)
+        return render.escape(message)
+
+    # -- documents ----------------------------------------------------------------------------
+    def document_choices(self) -> list[str]:
+        return [r.doc_id for r in self.index.documents()]
+
+    def documents_view(self) -> tuple[Any, ...]:
+        """The documents table and every control that lists documents."""
+        choices = self.document_choices()
+        table = render.documents_rows(self.index.documents())
+        return table, gr.update(choices=choices), gr.update(choices=choices, value=None)
+
+    def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        if not files:
+            raise gr.Error("Choose one or more files to upload first.")
+        reports = []
+        for file in progress.tqdm(files, desc="ingesting", unit="file"):
+            path = Path(file)
+            name = safe_filename(path.name)
+            reason = check_upload(path, name, self.settings.max_file_mb)
+            if reason:
+                reports.append(IngestReport([Outcome(name, "skipped", reason=reason)]))
+                continue
+            stored = store_upload(path, self.uploads, name)
+            reports.append(self.index.ingest([stored]))
+        return (render.ingest_report_html(_merge(reports)), None, *self.documents_view())
+
+    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
+        if not doc_id:
+            raise gr.Error("Choose a document to remove.")
+        from index.errors import UnknownDocument
+
+        try:
+            report = self.index.remove(doc_id)
+        except UnknownDocument as exc:
+            raise gr.Error(str(exc)) from None
+        return (render.ingest_report_html(_merge([report])), *self.documents_view())
+
+    def reindex(self, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
+        progress(0, desc="re-embedding")
+        total = self.index.reindex(progress=True)
+        return (f"<p>Re-embedded {total} chunks with {render.escape(self.index.embedder.name)}.</p>", *self.documents_view())
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def testset_choices(self) -> list[str]:
+        folder = self.options.testsets_dir
+        return sorted(p.name for p in folder.glob("*.jsonl")) if folder.is_dir() else []
+
+    def run_choices(self) -> list[str]:
+        return sorted((p.name for p in self.runs.iterdir() if (p / "report.json").is_file()), reverse=True) if self.runs.is_dir() else []
+
+    def evaluate(self, chosen: str | None, uploaded: str | None, answerer: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
+        from evaluation.report import failed_cases, plots
+        from evaluation.runner import load_run, run
+        from evaluation.testset import TestSetError, load_testset
+
+        if uploaded:
+            path, name = Path(uploaded), safe_filename(Path(uploaded).name)
+        elif chosen:
+            path, name = self.options.testsets_dir / safe_filename(chosen), chosen
+        else:
+            raise gr.Error("Choose a test set or upload one.")
+        try:
+            cases = load_testset(path)
+        except TestSetError as exc:
+            raise gr.Error(str(exc)) from None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = self.runs / stamp
+        suffix = 1
+        while out_dir.exists():
+            suffix += 1
+            out_dir = self.runs / f"{stamp}-{suffix}"
+        assistant = Assistant(self.settings.model_copy(update={"answerer": answerer}), self.index)
+        progress(0, desc=f"evaluating {len(cases)} cases")
+        report = run(assistant, cases, out_dir, testset=name, progress=True)
+        _, rows = load_run(out_dir)
+        runs = self.run_choices()
+        return (
+            render.metrics_html(report) + f"<p>Saved to {render.escape(str(out_dir))}</p>",
+            render.plots_html(plots(report, rows)),
+            render.failed_cases_html(failed_cases(rows)),
+            gr.update(choices=runs, value=runs[1] if len(runs) > 1 else None),
+            gr.update(choices=runs, value=out_dir.name),
+        )
+
+    def compare(self, earlier: str | None, later: str | None) -> str:
+        from evaluation.runner import compare, load_run
+
+        if not earlier or not later:
+            raise gr.Error("Choose two runs to compare.")
+        try:
+            result = compare(load_run(self.runs / safe_filename(earlier)), load_run(self.runs / safe_filename(later)))
+        except FileNotFoundError as exc:
+            raise gr.Error(str(exc)) from None
+        return render.comparison_html(result, earlier, later)
+
+    # -- layout -------------------------------------------------------------------------------
+    def build(self) -> gr.Blocks:
+        with gr.Blocks(title="askdocs", analytics_enabled=False) as app:
+            gr.Markdown("## askdocs — ask your documents")
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat"):
+                    self._chat_tab()
+                with gr.Tab("Documents", id="documents"):
+                    self._documents_tab()
+                with gr.Tab("Evaluation", id="evaluation"):
+                    self._evaluation_tab()
+            app.load(self.documents_view, None, [self.docs_table, self.doc_filter, self.remove_choice])
+            app.load(lambda: (gr.update(choices=self.testset_choices()), gr.update(choices=self.run_choices()), gr.update(choices=self.run_choices())),
+                     None, [self.testset, self.run_a, self.run_b])
+        return app
+
+    def _chat_tab(self) -> None:
+        display = gr.State([])  # the chat as shown (HTML); `turns` holds the plain text the assistant reads
+        turns = gr.State([])
+        answers = gr.State([])
+        flagged = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Conversation", elem_id="askdocs-chat", height=520, sanitize_html=True,
+                    latex_delimiters=[], allow_tags=False, feedback_options=("Like", "Dislike"),
+                    group_consecutive_messages=False, buttons=["copy"],
+                )
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=5,
+                                          elem_id="askdocs-question", submit_btn=False)
+                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="askdocs-ask")
+                    new = gr.Button("New chat", scale=1, elem_id="askdocs-new")
+                with gr.Group(visible=False) as feedback_box:
+                    feedback_text = gr.Markdown()
+                    expected = gr.Textbox(label="What the answer should be (optional)")
+                    unanswerable = gr.Checkbox(label="The documents cannot answer this")
+                    save = gr.Button("Save to test set", elem_id="askdocs-save-case")
+                    saved = gr.HTML()
+            with gr.Column(scale=2):
+                with gr.Accordion("Settings", open=False):
+                    answerer = gr.Radio(["extractive", "llm"], value=self.settings.answerer, label="Answerer")
+                    k = gr.Slider(1, 20, value=self.settings.top_k, step=1, label="Passages (k)")
+                    self.doc_filter = gr.Dropdown([], multiselect=True, label="Only these documents", elem_id="askdocs-doc-filter")
+                gr.Markdown("### Sources")
+                sources = gr.HTML(render.sources_html([]), elem_id="askdocs-sources")
+        chat_in = [question, display, turns, answers, answerer, k, self.doc_filter]
+        chat_out = [question, chatbot, display, turns, answers, sources, feedback_box]
+        ask.click(self.respond, chat_in, chat_out, concurrency_limit=2)
+        question.submit(self.respond, chat_in, chat_out, concurrency_limit=2)
+        cleared = [chatbot, display, turns, answers, sources, feedback_box, flagged, question]
+        new.click(self.new_chat, None, cleared)
+        chatbot.clear(self.new_chat, None, cleared)
+        chatbot.like(self.feedback, answers, [feedback_box, flagged, feedback_text])
+        save.click(self.save_feedback, [flagged, answers, turns, expected, unanswerable], saved)
+
+    def _documents_tab(self) -> None:
+        suffixes = sorted(SUPPORTED_SUFFIXES)
+        gr.Markdown(f"Supported: {', '.join(suffixes)}; at most {self.settings.max_file_mb:g} MB a file.")
+        files = gr.File(file_count="multiple", file_types=suffixes, label="Upload documents", elem_id="askdocs-upload")
+        add = gr.Button("Add to index", variant="primary", elem_id="askdocs-add")
+        report = gr.HTML(elem_id="askdocs-ingest-report")
+        self.docs_table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, label="Documents", elem_id="askdocs-docs")
+        with gr.Row():
+            self.remove_choice = gr.Dropdown([], label="Document", scale=3)
+            remove = gr.Button("Remove", variant="stop", scale=1)
+            reindex = gr.Button("Re-index all", scale=1)
+        listing = [self.docs_table, self.doc_filter, self.remove_choice]
+        add.click(self.upload, files, [report, files, *listing])
+        remove.click(self.remove, self.remove_choice, [report, *listing])
+        reindex.click(self.reindex, None, [report, *listing])
+
+    def _evaluation_tab(self) -> None:
+        with gr.Row():
+            self.testset = gr.Dropdown([], label=f"Test set from {self.options.testsets_dir}", scale=2)
+            testset_file = gr.File(file_types=[".jsonl"], label="…or upload one (JSONL)", scale=2)
+            answerer = gr.Radio(["extractive", "llm"], value=self.settings.answerer, label="Answerer", scale=1)
+        run = gr.Button("Run evaluation", variant="primary")
+        metrics = gr.HTML(elem_id="askdocs-eval-metrics")
+        plots = gr.HTML(elem_id="askdocs-eval-plots")
+        failed = gr.HTML(elem_id="askdocs-eval-failed")
+        gr.Markdown("### Compare runs")
+        with gr.Row():
+            self.run_a = gr.Dropdown([], label="Earlier run")
+            self.run_b = gr.Dropdown([], label="Later run")
+            compare = gr.Button("Compare")
+        comparison = gr.HTML(elem_id="askdocs-eval-compare")
+        run.click(self.evaluate, [self.testset, testset_file, answerer], [metrics, plots, failed, self.run_a, self.run_b])
+        compare.click(self.compare, [self.run_a, self.run_b], comparison)
+
+
+def launch(
+    settings: Settings,
+    index: Index,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    options: WebOptions | None = None,
+) -> None:
+    """Serve the web chat until interrupted."""
+    app = WebApp(settings, index, options or WebOptions()).build()
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        share=False,
+        inbrowser=False,
+        show_error=True,
+        ssr_mode=False,
+        mcp_server=False,
+        max_file_size=int(settings.max_file_mb * 1_000_000),
+        footer_links=["settings"],
+        run_history=False,
+        theme=gr.themes.Default(),
+        css=render.CSS,
+        head=render.HEAD,
+    )
