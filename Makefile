@@ -16,7 +16,7 @@ LLAMA_WHEELS := $(HOME)/.cache/askdocs/wheels/llama-cpp-python-$(LLAMA_CPP_VERSI
 # Keep thread pools from spinning when the other core is busy (llama.cpp's OpenMP, torch).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: install run test bench clean-index help
+.PHONY: install run test gate bench clean-index help
 
 help:
 	@echo "make run    install, ingest corpus/, start the web chat on http://127.0.0.1:7860"
@@ -45,10 +45,19 @@ run: install
 	$(BIN)/askdocs ingest corpus/
 	$(BIN)/askdocs serve
 
-test: install
+test: install gate
 	# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest
+
+# Answer quality as a gate: the sample corpus's test set must stay above these floors.
+GATE_DIR := .askdocs-gate
+gate: install
+	rm -rf $(GATE_DIR)
+	ASKDOCS_DATA_DIR=$(GATE_DIR) $(BIN)/askdocs ingest corpus/ > /dev/null
+	ASKDOCS_DATA_DIR=$(GATE_DIR) $(BIN)/askdocs eval corpus/testsets/dev.jsonl --out $(GATE_DIR)/run \
+	  --fail-under contains_answer=0.9 --fail-under cited_answer=0.9 \
+	  --fail-under citation_precision=0.95 --fail-under refusal_precision=1.0 --fail-under refusal_recall=0.6
 
 # Benchmarks on the public datasets in ../shared/datasets (see docs/benchmarks.md).
 bench: install

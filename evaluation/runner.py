@@ -78,7 +78,8 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
-        for case in tqdm(cases, desc="evaluating", unit="case", disable=not progress):
+        # disable=None: the bar shows on a terminal and stays out of logs.
+        for case in tqdm(cases, desc="evaluating", unit="case", disable=None if progress else True):
             row = evaluate_case(assistant, case, judge)
             rows.append(row)
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
