@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PERCENT = {"latency_p50_ms", "latency_p95_ms", "cases"}
+# Metrics shown as whole numbers; every other metric is a fraction between 0 and 1.
+COUNTS = {"latency_p50_ms", "latency_p95_ms", "cases"}
 
 
-def _fmt(name: str, value: float | None) -> str:
+def format_value(name: str, value: float | None) -> str:
+    """A metric as shown in tables: milliseconds and counts whole, fractions to three places."""
     if value is None:
         return "—"
-    return f"{value:.0f}" if name in PERCENT else f"{value:.3f}"
+    return f"{value:.0f}" if name in COUNTS else f"{value:.3f}"
 
 
 def failed_cases(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,7 +36,7 @@ def markdown(report: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     lines = [f"# Evaluation: {report['testset']}", "", f"{report['created']} · {len(rows)} cases · "
              f"answerer `{report['settings']['answerer']}` · index version {report['index_version']}", "",
              "| metric | value |", "|---|---|"]
-    lines += [f"| {name} | {_fmt(name, value)} |" for name, value in report["metrics"].items()]
+    lines += [f"| {name} | {format_value(name, value)} |" for name, value in report["metrics"].items()]
     failed = failed_cases(rows)
     lines += ["", f"## Failed cases ({len(failed)})", ""]
     for row in failed:
@@ -57,7 +59,7 @@ def plots(report: dict[str, Any], rows: Sequence[dict[str, Any]]) -> dict[str, s
     import matplotlib.pyplot as plt
 
     images = {}
-    quality = {k: v for k, v in report["metrics"].items() if k not in PERCENT and 0.0 <= v <= 1.0}
+    quality = {k: v for k, v in report["metrics"].items() if k not in COUNTS and 0.0 <= v <= 1.0}
     figure, axis = plt.subplots(figsize=(7, max(2.5, 0.3 * len(quality))))
     axis.barh(list(quality), list(quality.values()), color="#4a7bb7")
     axis.set_xlim(0, 1)
@@ -90,7 +92,7 @@ def plots(report: dict[str, Any], rows: Sequence[dict[str, Any]]) -> dict[str, s
 def html_report(report: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     e = html.escape
     images = plots(report, rows)
-    table = "".join(f"<tr><td>{e(n)}</td><td>{_fmt(n, v)}</td></tr>" for n, v in report["metrics"].items())
+    table = "".join(f"<tr><td>{e(n)}</td><td>{format_value(n, v)}</td></tr>" for n, v in report["metrics"].items())
     failed = "".join(
         f"<tr><td>{e(r['id'])}</td><td>{e(r['question'])}</td><td>{e('; '.join(r['reference_answers']) or '(not answerable)')}</td>"
         f"<td>{e(r['answer'])}</td></tr>"

@@ -78,10 +78,10 @@ def run_eval(
     if as_json:
         print_json(report)
     else:
-        from evaluation.report import _fmt
+        from evaluation.report import format_value
 
         for name, value in report["metrics"].items():
-            click.echo(f"{name:<22} {_fmt(name, value)}")
+            click.echo(f"{name:<22} {format_value(name, value)}")
         click.echo(f"\nwrote {out_dir}/results.jsonl, report.json, report.md, report.html")
     problems = failures(report, floors)
     for line in problems:
@@ -97,7 +97,7 @@ def run_eval(
 @handle_errors
 def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
     """Compare two evaluation runs: metrics side by side and the cases that changed."""
-    from evaluation.report import _fmt
+    from evaluation.report import format_value
     from evaluation.runner import compare as compare_runs
     from evaluation.runner import load_run
 
@@ -109,7 +109,7 @@ def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
     for row in result["metrics"]:
         a, b = row["a"], row["b"]
         delta = f"{b - a:+.3f}" if a is not None and b is not None else "—"
-        click.echo(f"{row['metric']:<22} {_fmt(row['metric'], a):>9} {_fmt(row['metric'], b):>9} {delta:>9}")
+        click.echo(f"{row['metric']:<22} {format_value(row['metric'], a):>9} {format_value(row['metric'], b):>9} {delta:>9}")
     click.secho(f"\n{len(result['changed'])} cases changed", bold=True)
     for case in result["changed"]:
         flips = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in case["changes"].items()) or "answer text"
