@@ -291,8 +291,8 @@ class Index:
                 self.catalog.set_line_keys(doc_id, item.keys)
         return changed
 
-    def _signature(self, content_hash: str, keys: set[str]) -> str:
-        repeated = sorted(self.catalog.repeated_keys(keys))
+    def _signature(self, content_hash: str, repeated: frozenset[str]) -> str:
+        """What a document's chunks depend on: its bytes, the chunking settings, its shared lines."""
         parts = [
             PIPELINE_VERSION,
             content_hash,
@@ -300,7 +300,7 @@ class Index:
             str(self.settings.chunk_overlap),
             str(self.settings.boilerplate_min_lines),
             self.embedder.name,
-            *repeated,
+            *sorted(repeated),
         ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -313,7 +313,8 @@ class Index:
             record = self.catalog.document(doc_id)
             if record is None:
                 continue
-            if self._signature(record.content_hash, self.catalog.line_keys(doc_id)) == record.signature:
+            repeated = self.catalog.repeated_keys(self.catalog.line_keys(doc_id))
+            if self._signature(record.content_hash, repeated) == record.signature:
                 continue
             path = Path(record.path)
             try:
@@ -329,8 +330,9 @@ class Index:
     def _chunk(self, work: dict[str, _Work], report: IngestReport) -> None:
         for doc_id in list(work):
             item = work[doc_id]
-            item.signature = self._signature(item.content_hash, item.keys)
-            item.chunks = self.chunker.chunk(item.document, self.catalog.repeated_keys(item.keys))
+            repeated = self.catalog.repeated_keys(item.keys)
+            item.signature = self._signature(item.content_hash, repeated)
+            item.chunks = self.chunker.chunk(item.document, repeated)
             if not item.chunks:
                 del work[doc_id]
                 report.outcomes.append(
@@ -354,11 +356,13 @@ class Index:
         self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
         bar = _progress_bar(sum(len(p.new) for p in plans), progress)
         pending: list[_Plan] = []
+        pending_chunks = 0
         for plan in plans:
             pending.append(plan)
-            if sum(len(p.new) for p in pending) >= WRITE_BATCH:
+            pending_chunks += len(plan.new)
+            if pending_chunks >= WRITE_BATCH:
                 self._flush(pending, report, bar)
-                pending = []
+                pending, pending_chunks = [], 0
         self._flush(pending, report, bar)
         bar.close()
 
@@ -375,7 +379,7 @@ class Index:
                 [chunk_metadata(plan.item.chunks[i]) for plan, i in chunks],
             )
             bar.update(len(chunks))
-        kept = [(plan, i) for plan in plans for i in range(len(plan.ids)) if i not in set(plan.new)]
+        kept = [(plan, i) for plan in plans for i in sorted(set(range(len(plan.ids))) - set(plan.new))]
         if kept:
             self.store.update_metadata([p.ids[i] for p, i in kept], [chunk_metadata(p.item.chunks[i]) for p, i in kept])
         self.store.delete([cid for plan in plans for cid in plan.stale])
