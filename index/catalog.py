@@ -201,15 +201,19 @@ class Catalog:
         "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
     )
 
+    def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[tuple]:  # type: ignore[type-arg]
+        """Rows of `sql`, whose `{marks}` is an IN-list, for every value, a batch of placeholders at a time.
+
+        SQLite caps the number of placeholders in one statement.
+        """
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, ChunkRecord] = {}
-        for batch_start in range(0, len(wanted), 500):
-            batch = wanted[batch_start : batch_start + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(f"{self._CHUNK_SELECT} WHERE c.id IN ({marks})", batch):
-                found[row[0]] = ChunkRecord(*row)
-        return found
+        sql = f"{self._CHUNK_SELECT} WHERE c.id IN ({{marks}})"
+        return {row[0]: ChunkRecord(*row) for row in self._rows_in(sql, ids)}
 
     def iter_chunks(self, batch: int = 1000) -> Iterator[list[ChunkRecord]]:
         """Every chunk, in batches (for re-embedding the whole index)."""
@@ -252,25 +256,12 @@ class Catalog:
 
     def repeated_keys(self, keys: Iterable[str]) -> frozenset[str]:
         """Of `keys`, those that occur in at least two documents."""
-        wanted = list(keys)
-        repeated: set[str] = set()
-        for batch_start in range(0, len(wanted), 500):
-            batch = wanted[batch_start : batch_start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT key FROM doc_lines WHERE key IN ({marks}) GROUP BY key HAVING count(*) >= 2", batch
-            )
-            repeated.update(row[0] for row in rows)
-        return frozenset(repeated)
+        sql = "SELECT key FROM doc_lines WHERE key IN ({marks}) GROUP BY key HAVING count(*) >= 2"
+        return frozenset(row[0] for row in self._rows_in(sql, keys))
 
     def documents_with_keys(self, keys: Iterable[str]) -> set[str]:
-        wanted = list(keys)
-        found: set[str] = set()
-        for batch_start in range(0, len(wanted), 500):
-            batch = wanted[batch_start : batch_start + 500]
-            marks = ",".join("?" * len(batch))
-            found.update(row[0] for row in self._db.execute(f"SELECT DISTINCT doc_id FROM doc_lines WHERE key IN ({marks})", batch))
-        return found
+        sql = "SELECT DISTINCT doc_id FROM doc_lines WHERE key IN ({marks})"
+        return {row[0] for row in self._rows_in(sql, keys)}
 
 
 class _Transaction:
