@@ -142,12 +142,12 @@ class Assistant:
         self, question: str, query: str, passages: Sequence[Passage], ranked: Sequence[Candidate]
     ) -> tuple[str, list[Citation]]:
         chosen = select(ranked, self.settings.max_answer_words, passages, question)
-        quotes = []
+        cited = []
         for candidate in chosen:
             sentence = candidate.sentence.text
             quote = trim(sentence, query, self.settings.max_answer_words)
-            quotes.append((candidate.passage, quote, quote != sentence))
-        return self._cite(passages, quotes)
+            cited.append((candidate.passage, f"…{quote}…" if quote != sentence else quote, quote))
+        return self._cite(passages, cited)
 
     def _generate(
         self, question: str, standalone: str, passages: Sequence[Passage], ranked: Sequence[Candidate], trace: dict[str, Any]
@@ -168,28 +168,25 @@ class Assistant:
         trace["generated"] = generated
         checked = verify(generated, given, self.index.embedder, self.settings.min_support)
         trace["verification"] = [c.as_dict() for c in checked]
-        kept = [(c.passage, c.sentence, False) for c in checked if c.passage is not None]
-        if not kept:
+        # Each verified sentence cites the passage that supports it, quoting that passage's sentence.
+        supported = [(c.passage, c.sentence, c.quote) for c in checked if c.passage is not None]
+        if not supported:
             trace["fallback"] = "no generated sentence is supported by the passages: extractive answer given"
             return self._extractive(question, standalone, passages, ranked)
-        # Citations of verified sentences point at the passage that supports them, quoting its sentence.
-        quotes = {(c.passage, c.quote) for c in checked if c.passage is not None}
-        text, citations = self._cite(given, [(p, q, False) for p, q in sorted(quotes, key=lambda pq: pq[0] or 0)])
-        number = {c.text: c.n for c in citations}
-        sentences_out = [with_marker(c.sentence, number[given[c.passage].text]) for c in checked if c.passage is not None]
-        return " ".join(sentences_out), citations
+        return self._cite(given, supported)
 
-    def _cite(self, passages: Sequence[Passage], quotes: Sequence[tuple[int, str, bool]]) -> tuple[str, list[Citation]]:
-        """Number the cited passages in order of first use; the answer text is the quotes, marked."""
+    def _cite(self, passages: Sequence[Passage], cited: Sequence[tuple[int, str, str]]) -> tuple[str, list[Citation]]:
+        """The answer text and its citations from (passage index, text shown, supporting quote).
+
+        Passages are numbered in order of first use; a passage cited twice keeps its first quote.
+        """
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
-        for index, quote, trimmed in quotes:
-            passage = passages[index]
+        for index, shown, quote in cited:
             if index not in numbers:
                 numbers[index] = len(numbers) + 1
-                citations.append(self._citation(numbers[index], passage, quote))
-            shown = f"…{quote}…" if trimmed else quote
+                citations.append(self._citation(numbers[index], passages[index], quote))
             parts.append(with_marker(shown, numbers[index]))
         return " ".join(parts), citations
 
