@@ -13,17 +13,9 @@ from ui.cli import main
 from ui.cli.common import State, handle_errors, pass_state, print_json
 
 if TYPE_CHECKING:
-    from assistant.answer import Assistant
     from assistant.models import Answer
 
 ANSWERERS = click.Choice(["extractive", "llm"])
-
-
-def _assistant(state: State, answerer: str | None) -> Assistant:
-    from assistant.answer import Assistant
-
-    settings = state.settings(answerer=answerer) if answerer else state.settings()
-    return Assistant(settings, state.index())
 
 
 def print_answer(answer: Answer) -> None:
@@ -59,7 +51,7 @@ def ask(state: State, question: str, answerer: str | None, top_k: int | None, do
       askdocs ask "Which law is Kyrgyzstan drafting?" --json
       askdocs ask "Who financed the Astana meeting?" --answerer llm
     """
-    answer = _assistant(state, answerer).answer(question, k=top_k, doc_ids=list(doc_ids) or None)
+    answer = state.assistant(answerer=answerer).answer(question, k=top_k, doc_ids=list(doc_ids) or None)
     if as_json:
         print_json(answer.as_json())
     else:
@@ -78,7 +70,7 @@ def chat(state: State, answerer: str | None, top_k: int | None) -> None:
     """
     from assistant.models import Turn
 
-    assistant = _assistant(state, answerer)
+    assistant = state.assistant(answerer=answerer)
     count = len(assistant.index.documents())
     click.secho(f"askdocs chat: {count} documents. /new starts over, /quit leaves.", bold=True)
     history: list[Turn] = []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from assistant.answer import Assistant
     from index.indexer import Index
     from ui.settings import Settings
 
@@ -31,6 +32,8 @@ class State:
     _index: Index | None = field(default=None, repr=False)
 
     def settings(self, **overrides: Any) -> Settings:
+        """The settings; `overrides` (None = not given) rebuild them for this command."""
+        overrides = {key: value for key, value in overrides.items() if value is not None}
         if self._settings is None or overrides:
             from ui.settings import load_settings
 
@@ -47,6 +50,12 @@ class State:
 
             self._index = Index(self.settings(), check_model=check_model)
         return self._index
+
+    def assistant(self, **overrides: Any) -> Assistant:
+        """An assistant over the index, with these settings overridden (None = not given)."""
+        from assistant.answer import Assistant
+
+        return Assistant(self.settings(**overrides), self.index())
 
 
 pass_state = click.make_pass_decorator(State)

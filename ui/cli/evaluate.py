@@ -26,13 +26,6 @@ def _floor(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
     return floors
 
 
-def _assistant(state: State, **overrides: object):  # type: ignore[no-untyped-def]
-    from assistant.answer import Assistant
-
-    settings = state.settings(log_answers=False, **{k: v for k, v in overrides.items() if v is not None})
-    return Assistant(settings, state.index())
-
-
 def _load(path: Path):  # type: ignore[no-untyped-def]
     from evaluation.testset import TestSetError, load_testset
 
@@ -73,7 +66,7 @@ def run_eval(
     from evaluation.runner import failures, run
 
     cases = _load(testset)
-    assistant = _assistant(state, answerer=answerer, top_k=top_k)
+    assistant = state.assistant(answerer=answerer, top_k=top_k, log_answers=False)
     report = run(assistant, cases, out_dir, str(testset), progress=not as_json, judge=assistant.llm if judge else None)
     if as_json:
         print_json(report)
@@ -126,7 +119,7 @@ def calibrate(state: State, testset: Path, as_json: bool) -> None:
     from evaluation.runner import calibrate as best_threshold
 
     cases = _load(testset)
-    assistant = _assistant(state, min_evidence=0.0)
+    assistant = state.assistant(min_evidence=0.0, log_answers=False)
     evidence = [(float(assistant.answer(c.question, c.history).trace["evidence"]), c.answerable) for c in cases]
     try:
         result = best_threshold(evidence)
