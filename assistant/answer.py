@@ -3,7 +3,8 @@
 Retrieval decides whether the documents hold an answer at all (a threshold on how well the best
 sentence matches the question); only then does an answerer write one. The extractive answerer
 quotes sentences; the LLM answerer generates, and its sentences are verified against the passages.
-When no generated sentence survives verification, the extractive answer is given instead.
+The LLM may decline ("the documents do not contain the answer"): that is a refusal. When it writes
+something and no sentence survives verification, the extractive answer is given instead.
 """
 
 from __future__ import annotations
@@ -16,40 +17,42 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from assistant.condense import keyword_condense, llm_condense
+from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, rank_sentences, select, trim
-from assistant.generative import build_messages, verify
+from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
-from assistant.llm import make_llm, model_name
-from assistant.models import Answer, Citation, Related, Turn
+from assistant.llm import calling, make_llm, model_name
+from assistant.models import (
+    Answer, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
+)
 from assistant.settings import AssistantSettings
 from assistant.text import locate, with_marker
-from index.indexer import Index
-from index.retrieve import Passage
+from index.retrieve import Passage, Retriever
+from ingest.errors import InvalidInput
+from ingest.settings import public_dump
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
 REFUSAL = "The documents do not contain an answer to this question."
-TRACE_SETTINGS = (
-    "top_k", "candidates", "min_evidence", "min_support", "max_answer_words", "chunk_tokens", "chunk_overlap",
-    "embed_model", "llm_backend", "llm_passages", "llm_temperature", "llm_max_tokens", "condense",
-)
+ANSWERERS = ("extractive", "llm")
 
 HistoryLike = Sequence[Turn | Mapping[str, str]]
 
 
 class Assistant:
-    """Answers questions from the index, with verified citations, and logs how each answer came about."""
+    """Answers questions from the retriever's documents, with verified citations, and logs how each came about."""
 
-    def __init__(self, settings: AssistantSettings, index: Index) -> None:
+    def __init__(self, settings: AssistantSettings, retriever: Retriever, log: AnswerLog | None = None) -> None:
         self.settings = settings
-        self.index = index
-        self.log = AnswerLog(settings.data_dir / "history.jsonl")
+        self.retriever = retriever
+        self.log = log
         self._llm_lock = threading.Lock()
 
     @cached_property
     def llm(self) -> LLM:
-        return make_llm(self.settings)
+        with calling(self.settings):
+            return make_llm(self.settings)
 
     def answer(
         self,
@@ -60,12 +63,10 @@ class Assistant:
         doc_ids: Sequence[str] | None = None,
         answerer: str | None = None,
     ) -> Answer:
-        final = None
         for event in self.stream(question, history, k=k, doc_ids=doc_ids, answerer=answerer):
             if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+                return event
+        raise RuntimeError("the answer stream ended without an answer")  # stream() always ends with one
 
     def stream(
         self,
@@ -77,66 +78,84 @@ class Assistant:
         answerer: str | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as they are generated, then the final, verified `Answer`."""
+        question = question.strip()
+        if not question:
+            raise EmptyQuestion()
+        mode = answerer or self.settings.answerer
+        if mode not in ANSWERERS:
+            raise InvalidInput(f"answerer must be one of {', '.join(ANSWERERS)}, not {mode!r}", param="answerer")
         started = time.perf_counter()
         turns = [t if isinstance(t, Turn) else Turn(**t) for t in history]
-        mode = answerer or self.settings.answerer
-        if mode not in ("extractive", "llm"):
-            raise ValueError(f"answerer must be 'extractive' or 'llm', not {mode!r}")
         timings: dict[str, float] = {}
 
         standalone = self._condense(question, turns, mode)
         timings["condense"] = _ms(started)
-        passages = self.index.search(standalone, k or self.settings.top_k, doc_ids)
+        passages = self.retriever.search(standalone, k, doc_ids)
         timings["retrieve"] = _ms(started) - timings["condense"]
-        ranked = rank_sentences(standalone, passages, self.index.embedder, question)
+        ranked = rank_sentences(standalone, passages, self.retriever.embedder, question)
         evidence = max((c.relevance for c in ranked), default=0.0)
-        trace: dict[str, Any] = {
-            "standalone_query": standalone,
-            "passages": [_trace_passage(p) for p in passages],
-            "evidence": round(evidence, 4),
-            "answerer": mode,
-            "index_version": self.index.version,
-            "settings": {key: getattr(self.settings, key) for key in TRACE_SETTINGS},
-            "doc_filter": list(doc_ids) if doc_ids else None,
-        }
 
-        if not passages or evidence < self.settings.min_evidence:
-            text, citations = REFUSAL, []
-            yield text
+        generation: Generation | None = None
+        verification: tuple[Verification, ...] = ()
+        reason: RefusalReason | None = None
+        citations: list[Citation] = []
+        if not passages:
+            reason = "no_passages"
+        elif evidence < self.settings.min_evidence:
+            reason = "weak_evidence"
         elif mode == "extractive":
             text, citations = self._extractive(question, standalone, passages, ranked)
             yield text
         else:
-            text, citations = yield from self._generate(question, standalone, passages, ranked, trace)
+            text, citations, generation, verification = yield from self._generate(question, standalone, passages, ranked)
+            if not citations:
+                reason = "llm_declined"
+        if reason is not None:
+            text, citations = REFUSAL, []
+            if generation is None:  # nothing was streamed yet
+                yield REFUSAL
         timings["total"] = _ms(started)
-        refused = not citations
         answer = Answer(
             id=uuid.uuid4().hex[:12],
             question=question,
-            text=text if citations else REFUSAL,
-            refused=refused,
+            text=text,
+            refused=reason is not None,
+            refusal_reason=reason,
             citations=tuple(citations),
-            related=tuple(_related(p) for p in passages[:3]) if refused else (),
+            related=tuple(_related(p) for p in passages[:3]) if reason else (),
             standalone_query=standalone,
             answerer=mode,
             timings_ms={key: round(value, 1) for key, value in timings.items()},
-            trace=trace,
+            passages=tuple(_retrieved(p) for p in passages),
+            evidence=round(evidence, 4),
+            verification=verification,
+            generation=generation,
+            index_version=self.retriever.version,
+            settings=self.settings_snapshot(),
+            doc_filter=tuple(doc_ids) if doc_ids else None,
         )
-        if self.settings.log_answers:
+        if self.log is not None and self.settings.log_answers:
             self.log.append(answer, turns)
         yield answer
+
+    def settings_snapshot(self) -> dict[str, Any]:
+        """The settings an answer depends on, secrets left out (recorded with answers and evaluations)."""
+        index = self.retriever.settings
+        return {
+            **public_dump(self.settings),
+            "top_k": index.top_k,
+            "candidates": index.candidates,
+            "rrf_k": index.rrf_k,
+            "embed_model": self.retriever.embedder.name,
+        }
 
     # -- steps --------------------------------------------------------------------------------
     def _condense(self, question: str, turns: Sequence[Turn], mode: str) -> str:
         use_llm = self.settings.condense == "llm" or (self.settings.condense == "auto" and mode == "llm")
         if use_llm and turns:
-            with self._llm_lock:
-                return llm_condense(self.llm, question, turns, self._in_corpus)
-        return keyword_condense(question, turns, self._in_corpus)
-
-    def _in_corpus(self, text: str) -> bool:
-        """Whether any content word of `text` occurs in the indexed documents."""
-        return bool(self.index.catalog.keyword_search(text, 1))
+            with self._llm_lock, calling(self.settings):
+                return llm_condense(self.llm, question, turns, self.retriever.mentions)
+        return keyword_condense(question, turns, self.retriever.mentions)
 
     def _extractive(
         self, question: str, query: str, passages: Sequence[Passage], ranked: Sequence[Candidate]
@@ -150,30 +169,44 @@ class Assistant:
         return self._cite(passages, cited)
 
     def _generate(
-        self, question: str, standalone: str, passages: Sequence[Passage], ranked: Sequence[Candidate], trace: dict[str, Any]
+        self, question: str, standalone: str, passages: Sequence[Passage], ranked: Sequence[Candidate]
     ) -> Iterator[str]:
+        """Stream the LLM's answer; returns (text, citations, generation, verification)."""
         from llama_index.core.llms import ChatMessage
 
         given = list(passages[: self.settings.llm_passages])
         messages = build_messages(standalone if standalone != question else question, given)
-        trace["model"] = f"{self.settings.llm_backend}:{model_name(self.settings)}"
-        trace["prompt"] = messages
+        model = f"{self.settings.llm_backend}:{model_name(self.settings)}"
         generated = ""
-        with self._llm_lock:
+        with self._llm_lock, calling(self.settings):
             for chunk in self.llm.stream_chat([ChatMessage(role=m["role"], content=m["content"]) for m in messages]):
                 delta = chunk.delta or ""
                 generated += delta
                 if delta:
                     yield delta
-        trace["generated"] = generated
-        checked = verify(generated, given, self.index.embedder, self.settings.min_support)
-        trace["verification"] = [c.as_dict() for c in checked]
+        return self.settle(question, standalone, passages, ranked, Generation(model=model, prompt=tuple(messages), generated=generated))
+
+    def settle(
+        self, question: str, standalone: str, passages: Sequence[Passage], ranked: Sequence[Candidate], generation: Generation
+    ) -> tuple[str, list[Citation], Generation, tuple[Verification, ...]]:
+        """What a generated answer becomes: its verified sentences, cited; a refusal when the model
+        declined; else the extractive answer (whatever the model wrote, nothing unverified is shown)."""
+        given = list(passages[: self.settings.llm_passages])
+        checked = verify(generation.generated, given, self.retriever.embedder, self.settings.min_support)
+        verification = tuple(
+            Verification(sentence=c.sentence, cited=c.cited, passage=None if c.passage is None else c.passage + 1, support=round(c.support, 3), action=c.action)
+            for c in checked
+        )
         # Each verified sentence cites the passage that supports it, quoting that passage's sentence.
         supported = [(c.passage, c.sentence, c.quote) for c in checked if c.passage is not None]
-        if not supported:
-            trace["fallback"] = "no generated sentence is supported by the passages: extractive answer given"
-            return self._extractive(question, standalone, passages, ranked)
-        return self._cite(given, supported)
+        if supported:
+            text, citations = self._cite(given, supported)
+            return text, citations, generation, verification
+        if declines(generation.generated):
+            return REFUSAL, [], generation, verification
+        fallback = "no generated sentence is supported by the passages: extractive answer given"
+        text, citations = self._extractive(question, standalone, passages, ranked)
+        return text, citations, generation.model_copy(update={"fallback": fallback}), verification
 
     def _cite(self, passages: Sequence[Passage], cited: Sequence[tuple[int, str, str]]) -> tuple[str, list[Citation]]:
         """The answer text and its citations from (passage index, text shown, supporting quote).
@@ -192,11 +225,10 @@ class Assistant:
 
     def _citation(self, n: int, passage: Passage, quote: str) -> Citation:
         quote_start = quote_end = None
-        source_text = self.index.catalog.text(passage.doc_id)
-        if source_text is not None:
-            found = locate(quote, source_text[passage.start : passage.end])
-            if found:
-                quote_start, quote_end = passage.start + found[0], passage.start + found[1]
+        source = self.retriever.source_slice(passage)
+        found = locate(quote, source) if source is not None else None
+        if found:
+            quote_start, quote_end = passage.start + found[0], passage.start + found[1]
         return Citation(
             n=n,
             source=passage.doc_id,
@@ -216,9 +248,14 @@ def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
-def _trace_passage(p: Passage) -> dict[str, Any]:
-    scores = {key: value for key, value in p.as_dict().items() if key not in ("text", "title")}
-    return {**scores, "dense_rank": p.dense_rank, "keyword_rank": p.keyword_rank}
+def _retrieved(p: Passage) -> RetrievedPassage:
+    return RetrievedPassage(
+        id=p.chunk_id, source=p.doc_id, start=p.start, end=p.end, page=p.page, chunk=p.chunk_no,
+        score=round(p.score, 6),
+        dense_score=None if p.dense_score is None else round(p.dense_score, 6),
+        keyword_score=None if p.keyword_score is None else round(p.keyword_score, 6),
+        dense_rank=p.dense_rank, keyword_rank=p.keyword_rank,
+    )
 
 
 def _related(p: Passage) -> Related:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from index.errors import IndexError_
+from ingest.errors import InvalidInput, Unavailable
 
 
-class AssistantError(IndexError_):
-    """Base class: shown to the user as one line."""
+class LLMUnavailable(Unavailable):
+    """The configured LLM cannot be loaded or reached; the message names the file or URL."""
 
 
-class LLMUnavailable(AssistantError):
-    """The configured LLM cannot be loaded or reached."""
+class EmptyQuestion(InvalidInput):
+    """A question with nothing in it."""
+
+    def __init__(self) -> None:
+        super().__init__("The question is empty: type what you want to know.", param="question")

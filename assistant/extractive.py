@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text import Sentence, content_terms, entities, sentences, words
-from index.catalog import stopwords
+from index.keywords import stopwords
 from index.embedder import Embedder
 from index.retrieve import Passage
 

@@ -33,6 +33,24 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str,
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+# How models say the sources do not answer: the prompt asks for the first, small models vary it.
+_DECLINES = re.compile(
+    r"\b(?:(?:documents?|sources?|passages?|texts?|context)\b[^.]{0,40}?\b(?:do|does)(?: not|n't) "
+    r"(?:contain|mention|say|provide|include|answer|specify|state|give)"
+    r"|not (?:mentioned|provided|given|stated|specified|found) in the (?:sources|documents|passages|text|context)"
+    r"|no (?:information|answer|mention) (?:about|on|of|in|is|was|regarding)"
+    r"|(?:can ?not|can't|unable to) (?:answer|find|determine|tell)"
+    r"|(?:do not|don't) know"
+    r"|not enough information)\b",
+    re.IGNORECASE,
+)
+
+
+def declines(text: str) -> bool:
+    """Whether a generated answer says the sources do not answer the question."""
+    return bool(_DECLINES.search(strip_markers(text)))
+
+
 @dataclass(frozen=True)
 class Checked:
     """One sentence of a generated answer after verification."""

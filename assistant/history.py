@@ -12,6 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.models import Answer, Turn
+from ingest.errors import NotFound
+
+
+class UnknownAnswer(NotFound):
+    """An answer id that is not in the answer log."""
 from assistant.text import strip_markers
 
 
@@ -24,7 +29,7 @@ class AnswerLog:
         entry = {
             **answer.as_json(),
             "history": [t.model_dump() for t in history],
-            "trace": answer.trace,
+            "trace": answer.trace(),
         }
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
@@ -44,7 +49,7 @@ class AnswerLog:
         by_id = {e["id"]: e for e in self.entries()}
         missing = [i for i in wanted if i not in by_id]
         if missing:
-            raise KeyError(f"No answers with id {', '.join(missing)} in {self.path} (`askdocs history` lists them)")
+            raise UnknownAnswer(f"No answers with id {', '.join(missing)} in {self.path} (`askdocs history` lists them)")
         return [by_id[i] for i in wanted]
 
 

@@ -6,13 +6,15 @@ package is named in the error.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import logging
-import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from assistant.errors import LLMUnavailable
+from ingest.errors import AskdocsError
 from assistant.settings import AssistantSettings
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHATML_EOS = "<|im_end|>"
+OLLAMA_URL = "http://127.0.0.1:11434"
 
 
 def packaged_gguf() -> Path:
@@ -36,6 +39,32 @@ def model_name(settings: AssistantSettings) -> str:
     return settings.llm_model
 
 
+def where(settings: AssistantSettings) -> str:
+    """What the LLM is, for messages: the server URL, or the model file."""
+    if settings.llm_backend == "openai":
+        return settings.llm_base_url or "(no ASKDOCS_LLM_BASE_URL)"
+    if settings.llm_backend == "ollama":
+        return settings.llm_base_url or OLLAMA_URL
+    return str(Path(settings.llm_model_path) if settings.llm_model_path else packaged_gguf())
+
+
+@contextlib.contextmanager
+def calling(settings: AssistantSettings) -> Iterator[None]:
+    """Turn any failure of the LLM backend (connection refused, timeout, a model that will not load)
+    into one `LLMUnavailable` naming the server or file; askdocs' own errors pass through."""
+    try:
+        yield
+    except AskdocsError:
+        raise
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise LLMUnavailable(
+            f"The {settings.llm_backend} LLM at {where(settings)} failed: {reason}. Check that it is running "
+            "and reachable, or use the extractive answerer (--answerer extractive).",
+            url=where(settings),
+        ) from None
+
+
 def make_llm(settings: AssistantSettings) -> LLM:
     """The configured LLM, ready to chat."""
     if settings.llm_backend == "llamacpp":
@@ -46,8 +75,6 @@ def make_llm(settings: AssistantSettings) -> LLM:
 
 
 def _llamacpp(settings: AssistantSettings) -> LLM:
-    # libgomp reads this when llama.cpp loads: idle OpenMP workers sleep instead of spinning.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         from llama_index.llms.llama_cpp import LlamaCPP
@@ -56,7 +83,7 @@ def _llamacpp(settings: AssistantSettings) -> LLM:
     path = Path(settings.llm_model_path) if settings.llm_model_path else packaged_gguf()
     if not path.is_file():
         raise LLMUnavailable(f"GGUF model file {path} does not exist: set ASKDOCS_LLM_MODEL_PATH to a .gguf file")
-    threads = settings.threads or 1
+    threads = settings.llm_threads
     llm = LlamaCPP(
         model_path=str(path),
         temperature=settings.llm_temperature,
@@ -91,7 +118,7 @@ def _openai(settings: AssistantSettings) -> LLM:
     return OpenAILike(
         model=settings.llm_model,
         api_base=settings.llm_base_url,
-        api_key=settings.llm_api_key,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
         is_chat_model=True,
         context_window=settings.llm_context_window,
         max_tokens=settings.llm_max_tokens,
@@ -108,7 +135,7 @@ def _ollama(settings: AssistantSettings) -> LLM:
         raise LLMUnavailable(f"ollama backend needs llama-index-llms-ollama ({exc})") from exc
     return Ollama(
         model=settings.llm_model,
-        base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+        base_url=settings.llm_base_url or OLLAMA_URL,
         temperature=settings.llm_temperature,
         context_window=settings.llm_context_window,
         request_timeout=settings.llm_timeout,

@@ -1,10 +1,17 @@
-"""What answering returns: citations are data (frozen), turned into text or HTML only at the edges."""
+"""What answering returns: citations are data (frozen), turned into text or HTML only at the edges.
+
+An `Answer` carries, as typed fields, everything that shows how it came about: the passages that
+were retrieved with their scores, the evidence score the refusal decision used, each generated
+sentence's verification, and the LLM call. The evaluation and the answer log read these fields.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+RefusalReason = Literal["no_passages", "weak_evidence", "llm_declined"]
 
 
 class Turn(BaseModel):
@@ -49,21 +56,70 @@ class Related(BaseModel):
     score: float
 
 
+class RetrievedPassage(BaseModel):
+    """A passage retrieval proposed, with the scores that ranked it (its text is in the catalog)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    start: int
+    end: int
+    page: int | None = None
+    chunk: int
+    score: float
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+class Verification(BaseModel):
+    """One generated sentence after checking it against the passages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sentence: str
+    cited: tuple[int, ...] = ()  # markers as generated
+    passage: int | None = None  # the passage (1-based) it is finally cited to; None when dropped
+    support: float
+    action: Literal["kept", "recited", "dropped"]
+
+
+class Generation(BaseModel):
+    """The LLM call behind an answer: model, prompt and the raw text before verification."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt: tuple[dict[str, str], ...]
+    generated: str = ""
+    fallback: str | None = None  # why the extractive answer was given instead
+
+
 class Answer(BaseModel):
-    """An answer with its citations, or a refusal with related passages, and the trace behind it."""
+    """An answer with its citations, or a refusal with related passages, and how it came about."""
 
     model_config = ConfigDict(frozen=True)
 
     question: str
     text: str
     refused: bool
+    refusal_reason: RefusalReason | None = None
     citations: tuple[Citation, ...] = ()
     related: tuple[Related, ...] = ()
     standalone_query: str = ""
     answerer: str = "extractive"
     timings_ms: dict[str, float] = Field(default_factory=dict)
-    trace: dict[str, Any] = Field(default_factory=dict)
     id: str = ""
+    # Provenance.
+    passages: tuple[RetrievedPassage, ...] = ()
+    evidence: float = 0.0
+    verification: tuple[Verification, ...] = ()
+    generation: Generation | None = None
+    index_version: int = 0
+    settings: dict[str, Any] = Field(default_factory=dict)
+    doc_filter: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The `askdocs ask --json` contract."""
@@ -81,3 +137,13 @@ class Answer(BaseModel):
             "answerer": self.answerer,
             "timings_ms": self.timings_ms,
         }
+
+    def trace(self) -> dict[str, Any]:
+        """How the answer came about, as logged with it in the answer log."""
+        return self.model_dump(
+            mode="json",
+            include={
+                "refusal_reason", "passages", "evidence", "verification", "generation", "index_version",
+                "settings", "doc_filter", "standalone_query", "answerer",
+            },
+        )

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
-from index.settings import IndexSettings
+from pydantic import BaseModel, Field, SecretStr
 
 
-class AssistantSettings(IndexSettings):
+class AssistantSettings(BaseModel):
     """Answering."""
 
     answerer: Literal["extractive", "llm"] = Field(
@@ -41,7 +39,8 @@ class AssistantSettings(IndexSettings):
     llm_base_url: str | None = Field(
         None, description="Server URL, e.g. http://127.0.0.1:8080/v1 (openai) or http://127.0.0.1:11434 (ollama)."
     )
-    llm_api_key: str = Field("not-needed", description="API key for an OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for an OpenAI-compatible server (a secret: never logged).")
+    llm_threads: int = Field(1, ge=1, le=256, description="CPU threads of the local llama.cpp model.")
     llm_context_window: int = Field(2048, ge=256, le=1_000_000, description="Context window of the model, in tokens.")
     llm_max_tokens: int = Field(200, ge=8, le=8192, description="Longest generated answer, in tokens.")
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")

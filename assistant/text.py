@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from index.catalog import stopwords
+from index.keywords import stopwords
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -22,16 +22,11 @@ class Sentence:
 
 @cache
 def _punkt():  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
-    import llama_index.core
-    import nltk
-
-    cache_dir = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
-    if cache_dir not in nltk.data.path:
-        nltk.data.path.insert(0, cache_dir)
+    """NLTK's English Punkt model, the copy llama-index-core ships (llama-index puts it on nltk's path)."""
+    from llama_index.core.utils import globals_helper
     from nltk.tokenize.punkt import PunktTokenizer
 
+    globals_helper.wait_for_nltk_check()
     return PunktTokenizer("english")
 
 

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.indexer import Index, IngestReport
+from index.collection import Collection
+from index.report import IngestReport
 from index.settings import IndexSettings
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS = ("fused", "dense", "keyword")
 RUN_LABELS = {
-    "fused": "fused (RRF, `Index.search`)",
+    "fused": "fused (RRF, `Retriever.search`)",
     "dense": "dense only (all-MiniLM-L6-v2)",
     "keyword": "keyword only (BM25, FTS5)",
 }
@@ -36,23 +37,24 @@ class Hit:
     text: str
 
 
-def ranked_passages(index: Index, query: str, k: int) -> dict[str, tuple[list[Hit], float]]:
+def ranked_passages(index: Collection, query: str, k: int) -> dict[str, tuple[list[Hit], float]]:
     """The fused, dense-only and keyword-only top-k passages of `query`, each with its time in ms."""
+    retriever = index.retriever
     rankings: dict[str, tuple[list[Hit], float]] = {}
     start = time.perf_counter()
-    fused = [Hit(p.doc_id, p.text) for p in index.search(query, k=k)]
+    fused = [Hit(p.doc_id, p.text) for p in retriever.search(query, k=k)]
     rankings["fused"] = (fused, _ms_since(start))
     start = time.perf_counter()
-    dense = [cid for cid, _ in index.store.query(index.embedder.embed_query(query), k)]
+    dense = [cid for cid, _ in retriever.dense_search(query, k)]
     rankings["dense"] = (_hits(index, dense), _ms_since(start))
     start = time.perf_counter()
-    keyword = [cid for cid, _ in index.catalog.keyword_search(query, k)]
+    keyword = [cid for cid, _ in retriever.keyword_search(query, k)]
     rankings["keyword"] = (_hits(index, keyword), _ms_since(start))
     return rankings
 
 
-def _hits(index: Index, chunk_ids: Sequence[str]) -> list[Hit]:
-    records = index.catalog.chunks(chunk_ids)
+def _hits(index: Collection, chunk_ids: Sequence[str]) -> list[Hit]:
+    records = index.retriever.chunks(chunk_ids)
     return [Hit(records[cid].doc_id, records[cid].text) for cid in chunk_ids if cid in records]
 
 
@@ -65,9 +67,9 @@ def ranked_documents(hits: Sequence[Hit]) -> list[str]:
     return list(dict.fromkeys(hit.doc_id for hit in hits))
 
 
-def ingest(corpus_dir: Path, data_dir: Path) -> tuple[Index, IngestReport]:
+def ingest(corpus_dir: Path, data_dir: Path) -> tuple[Collection, IngestReport]:
     """A fresh (or reused) index under `data_dir` holding `corpus_dir`; failures are printed."""
-    index = Index(IndexSettings(data_dir=data_dir))
+    index = Collection(IndexSettings(data_dir=data_dir))
     report = index.ingest([corpus_dir], progress=True)
     for outcome in report.outcomes:
         if outcome.status == "failed":
@@ -77,12 +79,12 @@ def ingest(corpus_dir: Path, data_dir: Path) -> tuple[Index, IngestReport]:
     return index, report
 
 
-def settings_summary(index: Index) -> dict[str, Any]:
+def settings_summary(index: Collection) -> dict[str, Any]:
     s = index.settings
     return {
         "embed_model": index.embedder.name,
-        "chunk_tokens": s.chunk_tokens,
-        "chunk_overlap": s.chunk_overlap,
+        "chunk_tokens": index.ingest_settings.chunk_tokens,
+        "chunk_overlap": index.ingest_settings.chunk_overlap,
         "candidates": s.candidates,
         "rrf_k": s.rrf_k,
     }

@@ -5,7 +5,7 @@
 
 The index chunks each abstract; a document is ranked by its best passage among the top 100
 passages. The measures are trec_eval's (through ir-measures), as BEIR computes them, averaged over
-every judged query. The three rankings come from the same index: `Index.search` (reciprocal-rank
+every judged query. The three rankings come from the same index: `Retriever.search` (reciprocal-rank
 fusion), the vector store alone and the keyword index alone.
 """
 

@@ -43,17 +43,17 @@ def spread(cases: Sequence[Case], count: int | None) -> list[Case]:
 def run(path: Path, work: Path, articles: int, questions: int | None, answerer: str) -> dict[str, Any]:
     from assistant.answer import Assistant
     from evaluation.runner import run as run_eval
-    from index.indexer import Index
+    from index.collection import Collection
     from ui.settings import Settings
 
     corpus_dir, testset = import_squad(path, work, limit_articles=articles)
     cases = spread(load_testset(testset), questions)
     write_testset(cases, work / "sample.jsonl")
-    settings = Settings(data_dir=work / "data", answerer=answerer, log_answers=False, threads=1 if answerer == "llm" else None)
-    index = Index(settings)
+    settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
+    index = Collection(settings.index, settings.ingest)
     report = index.ingest([corpus_dir], progress=True)
     try:
-        evaluation = run_eval(Assistant(settings, index), cases, work / "run", str(path.name), progress=True)
+        evaluation = run_eval(Assistant(settings.assistant, index.retriever), cases, work / "run", str(path.name), progress=True)
     finally:
         index.close()
     metrics = evaluation["metrics"]
@@ -67,7 +67,7 @@ def run(path: Path, work: Path, articles: int, questions: int | None, answerer: 
         "chunks": report.embedded,
         "ingest_seconds": round(report.seconds, 1),
         "metrics": {name: round(metrics[name], 4) for name in REPORTED if name in metrics},
-        "min_evidence": settings.min_evidence,
+        "min_evidence": settings.assistant.min_evidence,
     }
 
 

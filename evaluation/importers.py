@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evaluation.testset import Case, write_testset
+from ingest.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SAFE_DOC_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 
 
-class DatasetError(ValueError):
+class DatasetError(InvalidInput):
     """A data set file that cannot be imported; the message names the file and what is wrong."""
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +20,14 @@ from assistant.answer import Assistant
 from assistant.models import Answer
 from evaluation.metrics import aggregate, case_metrics
 from evaluation.testset import Case
+from ingest.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
+
+class UnknownRun(NotFound):
+    """A folder that holds no evaluation run."""
+
 
 # Metrics where higher is better, usable with --fail-under; latency and refusal of answerable
 # cases are lower-is-better and reported only.
@@ -34,11 +42,13 @@ def evaluate_case(assistant: Assistant, case: Case, judge: LLM | None = None) ->
     started = time.perf_counter()
     answer = assistant.answer(case.question, case.history)
     latency = (time.perf_counter() - started) * 1000
-    metrics = case_metrics(case, answer, _with_text(assistant, answer), assistant.index.embedder)
+    metrics = case_metrics(case, answer, _with_text(assistant, answer), assistant.retriever.embedder)
     if judge is not None:
+        from assistant.llm import calling
         from evaluation.judge import faithfulness
 
-        verdict = faithfulness(judge, answer)
+        with calling(assistant.settings):
+            verdict = faithfulness(judge, answer)
         if verdict is not None:
             metrics["llm_faithfulness"] = verdict
     return {
@@ -47,18 +57,18 @@ def evaluate_case(assistant: Assistant, case: Case, judge: LLM | None = None) ->
         "answerable": case.answerable,
         "reference_answers": case.reference_answers,
         "reference_sources": case.reference_sources,
-        "evidence": answer.trace.get("evidence"),
-        "retrieved": [p["source"] for p in answer.trace.get("passages", [])],
+        "evidence": answer.evidence,
+        "refusal_reason": answer.refusal_reason,
+        "retrieved": [p.source for p in answer.passages],
         "metrics": metrics,
         "latency_ms": round(latency, 1),
     }
 
 
 def _with_text(assistant: Assistant, answer: Answer) -> list[dict[str, Any]]:
-    """The retrieved passages of an answer's trace, with their text from the catalog."""
-    passages = answer.trace.get("passages", [])
-    texts = assistant.index.catalog.chunks(p["id"] for p in passages if "id" in p)
-    return [{**p, "text": texts[p["id"]].text if p.get("id") in texts else ""} for p in passages]
+    """The passages an answer was drawn from, with their text."""
+    texts = assistant.retriever.chunks([p.id for p in answer.passages])
+    return [{**p.model_dump(), "text": texts[p.id].text if p.id in texts else ""} for p in answer.passages]
 
 
 def run(
@@ -68,41 +78,56 @@ def run(
     testset: str = "",
     progress: bool = False,
     judge: LLM | None = None,
+    on_case: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate every case, write the four output files, return the report.
 
-    With `judge`, an LLM also scores each answer's faithfulness to its cited passages.
+    With `judge`, an LLM also scores each answer's faithfulness to its cited passages. `on_case(done,
+    total)` is told after each case. The files appear only once every case has run: a run that
+    fails half-way (an LLM server gone) leaves nothing half-written.
     """
     from tqdm import tqdm
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
-        # disable=None: the bar shows on a terminal and stays out of logs.
-        for case in tqdm(cases, desc="evaluating", unit="case", disable=None if progress else True):
-            row = evaluate_case(assistant, case, judge)
-            rows.append(row)
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    settings = assistant.settings
+    # disable=None: the bar shows on a terminal and stays out of logs.
+    for case in tqdm(cases, desc="evaluating", unit="case", disable=None if progress else True):
+        rows.append(evaluate_case(assistant, case, judge))
+        if on_case is not None:
+            on_case(len(rows), len(cases))
     report = {
         "testset": testset,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "metrics": aggregate(rows),
-        "settings": json.loads(settings.model_dump_json(exclude={"llm_api_key"})),
-        "index_version": assistant.index.version,
-        "documents": len(assistant.index.documents()),
+        "settings": assistant.settings_snapshot(),
+        "index_version": assistant.retriever.version,
+        "documents": len(assistant.retriever.documents()),
     }
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_run(report, rows, out_dir)
+    return report
+
+
+def write_run(report: dict[str, Any], rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
+    """results.jsonl, report.json, report.md and report.html, written aside and then moved into `out_dir`."""
     from evaluation.report import write_reports
 
-    write_reports(report, rows, out_dir)
-    return report
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    try:
+        with (staging / "results.jsonl").open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (staging / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_reports(report, list(rows), staging)
+        for written in staging.iterdir():
+            os.replace(written, out_dir / written.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     report_file, results_file = run_dir / "report.json", run_dir / "results.jsonl"
     if not report_file.is_file() or not results_file.is_file():
-        raise FileNotFoundError(f"{run_dir} is not an evaluation run (no report.json and results.jsonl)")
+        raise UnknownRun(f"{run_dir} is not an evaluation run (no report.json and results.jsonl)")
     rows = [json.loads(line) for line in results_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     return json.loads(report_file.read_text(encoding="utf-8")), rows
 
@@ -153,7 +178,7 @@ def calibrate(evidence: Sequence[tuple[float, bool]]) -> dict[str, Any]:
     answerable = [e for e, ok in evidence if ok]
     unanswerable = [e for e, ok in evidence if not ok]
     if not answerable or not unanswerable:
-        raise ValueError("calibration needs both answerable and unanswerable cases in the test set")
+        raise InvalidInput("calibration needs both answerable and unanswerable cases in the test set")
     scores = sorted({round(e, 4) for e, _ in evidence})
     thresholds = [0.0] + [(x + y) / 2 for x, y in zip(scores, scores[1:])] + [scores[-1] + 1e-4]
     curve = []

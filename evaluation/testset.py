@@ -13,9 +13,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.models import Turn
+from ingest.errors import InvalidInput
 
 
-class TestSetError(ValueError):
+class TestSetError(InvalidInput):
     """A test set that cannot be read; the message names the file, the line and the field."""
 
     __test__ = False  # not a pytest test class, despite the name

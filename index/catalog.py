@@ -2,18 +2,25 @@
 
 SQLite's FTS5 is the keyword index: BM25 ranking with Porter stemming, updated in the same
 transaction as the chunks it indexes, so it is never rebuilt per query nor out of step with them.
+
+Every thread gets its own connection (WAL mode: readers never wait for the writer). A writer changes
+a document's chunks, keyword entries and record in one transaction; a reader that wraps its
+statements in `read()` sees one snapshot, so it sees a document whole, before or after a write,
+never half-written. The `journal` table records vector-store writes that the catalog has not caught
+up with yet, so a crash between the two is repaired by the next write (`index.writer`).
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from index.keywords import keyword_query
 from ingest.models import Chunk
 
 SCHEMA = """
@@ -59,26 +66,13 @@ CREATE TABLE IF NOT EXISTS doc_lines (
     PRIMARY KEY (doc_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_lines_key ON doc_lines(key);
+CREATE TABLE IF NOT EXISTS journal (
+    chunk_id TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('add', 'delete')),
+    PRIMARY KEY (chunk_id, collection, op)
+) WITHOUT ROWID;
 """
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-@cache
-def stopwords() -> frozenset[str]:
-    """English stopwords (NLTK's list, shipped inside llama-index-core), left out of keyword queries."""
-    import llama_index.core
-
-    path = Path(llama_index.core.__file__).parent / "_static/nltk_cache/corpora/stopwords/english"
-    return frozenset(path.read_text().split()) if path.exists() else frozenset()
-
-
-def keyword_query(text: str) -> str | None:
-    """An FTS5 query matching any content word of `text`; each term quoted, so nothing is syntax."""
-    terms = dict.fromkeys(t for t in (m.lower() for m in _TOKEN.findall(text)) if t not in stopwords())
-    if not terms:
-        return None
-    return " OR ".join(f'"{term}"' for term in terms)
 
 
 @dataclass(frozen=True)
@@ -109,23 +103,80 @@ class ChunkRecord:
     title: str
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """A vector-store change the catalog may not reflect yet: ids added, or ids to delete."""
+
+    chunk_id: str
+    collection: str
+    op: str
+
+
 class Catalog:
-    """Documents, chunks, keyword index and the per-document line keys used to spot boilerplate."""
+    """Documents, chunks, keyword index, line keys (for boilerplate) and the write journal."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
         self._db.executescript(SCHEMA)
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit; transactions are explicit)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            self._local.depth = 0
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     # -- transactions -------------------------------------------------------------------------
-    def transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction: taken at once (BEGIN IMMEDIATE), committed whole or not at all."""
+        with self._begin("BEGIN IMMEDIATE"):
+            yield
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        """A read snapshot: every statement inside sees the catalog as of the first one."""
+        with self._begin("BEGIN"):
+            yield
+
+    @contextlib.contextmanager
+    def _begin(self, statement: str) -> Iterator[None]:
+        db = self._db
+        if self._local.depth:  # nested: the outer transaction decides
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        db.execute(statement)
+        self._local.depth = 1
+        try:
+            yield
+        except BaseException:
+            self._local.depth = 0
+            db.execute("ROLLBACK")
+            raise
+        self._local.depth = 0
+        db.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -154,6 +205,9 @@ class Catalog:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return DocumentRecord(*row) if row else None
 
+    def document_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
     def put_document(self, record: DocumentRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -165,7 +219,7 @@ class Catalog:
         )
 
     def delete_document(self, doc_id: str) -> list[str]:
-        """Remove a document, its chunks and line keys; returns the removed chunk ids."""
+        """Remove a document, its chunks, text and line keys; returns the removed chunk ids."""
         ids = self.chunk_ids(doc_id)
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM doc_lines WHERE doc_id = ?", (doc_id,))
@@ -185,6 +239,33 @@ class Catalog:
     def chunk_ids(self, doc_id: str) -> list[str]:
         rows = self._db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY chunk_no", (doc_id,))
         return [row[0] for row in rows]
+
+    def chunk_ids_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Chunk ids of several documents, in chunk order, one query per batch of documents."""
+        found: dict[str, list[str]] = {}
+        sql = "SELECT doc_id, id FROM chunks WHERE doc_id IN ({marks}) ORDER BY doc_id, chunk_no"
+        for doc_id, chunk_id in self._rows_in(sql, doc_ids):
+            found.setdefault(doc_id, []).append(chunk_id)
+        return found
+
+    def all_chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
+    def keyword_chunk_ids(self) -> set[str]:
+        """Chunk ids the keyword index holds an entry for (FTS5 rows joined back to their chunk)."""
+        rows = self._db.execute("SELECT c.id FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid")
+        return {row[0] for row in rows}
+
+    def keyword_index_ok(self) -> bool:
+        """FTS5's own check that the keyword index matches the chunks it was built from."""
+        try:
+            self._db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            return False
+        return True
+
+    def rebuild_keyword_index(self) -> None:
+        self._db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def chunk_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
@@ -214,6 +295,10 @@ class Catalog:
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
         sql = f"{self._CHUNK_SELECT} WHERE c.id IN ({{marks}})"
         return {row[0]: ChunkRecord(*row) for row in self._rows_in(sql, ids)}
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        sql = f"{self._CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.chunk_no"
+        return [ChunkRecord(*row) for row in self._db.execute(sql, (doc_id,))]
 
     def iter_chunks(self, batch: int = 1000) -> Iterator[list[ChunkRecord]]:
         """Every chunk, in batches (for re-embedding the whole index)."""
@@ -254,25 +339,41 @@ class Catalog:
         self._db.execute("DELETE FROM doc_lines WHERE doc_id = ?", (doc_id,))
         self._db.executemany("INSERT INTO doc_lines(doc_id, key) VALUES (?, ?)", [(doc_id, k) for k in keys])
 
-    def repeated_keys(self, keys: Iterable[str]) -> frozenset[str]:
-        """Of `keys`, those that occur in at least two documents."""
-        sql = "SELECT key FROM doc_lines WHERE key IN ({marks}) GROUP BY key HAVING count(*) >= 2"
-        return frozenset(row[0] for row in self._rows_in(sql, keys))
+    def key_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many stored documents hold each of `keys` (keys held by none are left out)."""
+        sql = "SELECT key, count(*) FROM doc_lines WHERE key IN ({marks}) GROUP BY key"
+        return {row[0]: int(row[1]) for row in self._rows_in(sql, keys)}
 
-    def documents_with_keys(self, keys: Iterable[str]) -> set[str]:
-        sql = "SELECT DISTINCT doc_id FROM doc_lines WHERE key IN ({marks})"
-        return {row[0] for row in self._rows_in(sql, keys)}
+    def key_holders(self, keys: Iterable[str]) -> dict[str, set[str]]:
+        """For each of `keys`, the stored documents holding it."""
+        holders: dict[str, set[str]] = {}
+        for key, doc_id in self._rows_in("SELECT key, doc_id FROM doc_lines WHERE key IN ({marks})", keys):
+            holders.setdefault(key, set()).add(doc_id)
+        return holders
 
+    def orphan_line_keys(self) -> int:
+        """Line keys recorded for documents the catalog does not hold."""
+        sql = "SELECT count(*) FROM doc_lines WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
+        return int(self._db.execute(sql).fetchone()[0])
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def delete_orphan_line_keys(self) -> None:
+        self._db.execute("DELETE FROM doc_lines WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
 
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+    # -- the write journal --------------------------------------------------------------------
+    def journal(self) -> list[JournalEntry]:
+        return [JournalEntry(*row) for row in self._db.execute("SELECT chunk_id, collection, op FROM journal")]
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+    def journal_add(self, op: str, collection: str, chunk_ids: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO journal(chunk_id, collection, op) VALUES (?, ?, ?)",
+            [(cid, collection, op) for cid in chunk_ids],
+        )
+
+    def journal_clear(self, op: str, collection: str, chunk_ids: Iterable[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM journal WHERE chunk_id = ? AND collection = ? AND op = ?",
+            [(cid, collection, op) for cid in chunk_ids],
+        )
 
 
 def now() -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -44,7 +43,6 @@ class Embedder:
     def __init__(self, settings: IndexSettings) -> None:
         self.name, self.path = resolve_model(settings.embed_model)
         self.batch_size = settings.embed_batch_size
-        self.threads = settings.threads
 
     @property
     def tokenizer_file(self) -> Path | None:
@@ -53,19 +51,15 @@ class Embedder:
 
     @cached_property
     def model(self):  # type: ignore[no-untyped-def]
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import torch
-        import transformers
         from sentence_transformers import SentenceTransformer
 
-        transformers.utils.logging.disable_progress_bar()
-        transformers.utils.logging.set_verbosity_error()
-
-        if self.threads:
-            torch.set_num_threads(self.threads)
         log.info("loading embedding model %s from %s", self.name, self.path)
-        return SentenceTransformer(str(self.path), device="cpu")
+        # local_files_only: a model folder is read as it is, nothing is looked up on a hub.
+        return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+
+    def load(self) -> None:
+        """Load the model now rather than on the first text (servers do this at start)."""
+        self.embed_query("warm up")
 
     @cached_property
     def dimension(self) -> int:

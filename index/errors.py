@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
-class IndexError_(Exception):
-    """Base class for index errors (named to avoid shadowing the builtin IndexError)."""
+from ingest.errors import AskdocsError, Conflict, NotFound, Unavailable
 
 
-class EmbeddingModelMismatch(IndexError_):
+class EmbeddingModelMismatch(Conflict):
     """The index was built with another embedding model than the one configured."""
 
     def __init__(self, where: str, built_with: str, built_dim: int | None, configured: str, dim: int) -> None:
@@ -21,13 +19,21 @@ class EmbeddingModelMismatch(IndexError_):
         self.configured = configured
 
 
-class ChromaUnavailable(IndexError_):
+class ChromaUnavailable(Unavailable):
     """The configured Chroma server cannot be reached."""
 
 
-class EmbeddingModelNotFound(IndexError_):
+class EmbeddingModelNotFound(Unavailable):
     """The configured embedding model cannot be loaded offline."""
 
 
-class UnknownDocument(IndexError_):
+class UnknownDocument(NotFound):
     """A document id that is not in the index."""
+
+
+class IndexBusy(Conflict):
+    """Another process is writing to the same data directory and waiting was not allowed."""
+
+
+class IndexDamaged(AskdocsError):
+    """The catalog, the keyword index and Chroma disagree in a way `askdocs doctor --repair` cannot fix."""

@@ -1,14 +1,23 @@
-"""Hybrid retrieval: dense (embedding) and keyword (BM25) candidates fused by reciprocal rank."""
+"""The read side of the index: hybrid search, passages, documents and their text.
+
+Dense (embedding) and keyword (BM25) candidates are fused by reciprocal rank. The catalog decides
+what exists: every read happens inside one catalog snapshot, so a search running while a document
+is rewritten sees the old version or the new one, whole. This is all the assistant and the
+evaluation depend on.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.catalog import Catalog
+from index.catalog import Catalog, ChunkRecord, DocumentRecord
 from index.embedder import Embedder
 from index.settings import IndexSettings
-from index.store import VectorStore
+from index.store import Vectors
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,47 +65,100 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> dict[st
 
 
 class Retriever:
-    """retrieve(query) -> ranked passages, from the vector store and the keyword index together."""
+    """search(query) -> ranked passages, from the vector store and the keyword index together."""
 
-    def __init__(self, settings: IndexSettings, catalog: Catalog, store: VectorStore, embedder: Embedder) -> None:
+    def __init__(self, settings: IndexSettings, catalog: Catalog, vectors: Vectors, embedder: Embedder) -> None:
         self.settings = settings
         self.catalog = catalog
-        self.store = store
+        self.vectors = vectors
         self.embedder = embedder
 
-    def retrieve(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Passage]:
+    # -- search -------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Passage]:
         k = k or self.settings.top_k
         limit = max(self.settings.candidates, k)
-        dense = self.store.query(self.embedder.embed_query(query), limit, doc_ids)
-        keyword = self.catalog.keyword_search(query, limit, doc_ids)
+        dense = self.dense_search(query, limit, doc_ids)
+        with self.catalog.read():
+            keyword = self.catalog.keyword_search(query, limit, doc_ids)
+            fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
+            # Vectors whose chunk the catalog does not hold (a write not yet committed) are left out.
+            records = self.catalog.chunks(fused)
         dense_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
         keyword_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(keyword, start=1)}
-        fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
         # Ties (equal fused score) fall back to the dense similarity, then the id, for a stable order.
-        ranked = sorted(fused, key=lambda c: (-fused[c], -dense_by_id.get(c, (0, -1.0))[1], c))[:k]
-        records = self.catalog.chunks(ranked)
+        ranked = sorted(records, key=lambda c: (-fused[c], -dense_by_id.get(c, (0, -1.0))[1], c))[:k]
         passages = []
         for cid in ranked:
-            record = records.get(cid)
-            if record is None:  # in Chroma but not in the catalog: a write that did not finish
-                continue
             d_rank, d_score = dense_by_id.get(cid, (None, None))
             k_rank, k_score = keyword_by_id.get(cid, (None, None))
-            passages.append(
-                Passage(
-                    chunk_id=cid,
-                    doc_id=record.doc_id,
-                    title=record.title,
-                    text=record.text,
-                    start=record.start,
-                    end=record.end,
-                    page=record.page,
-                    chunk_no=record.chunk_no,
-                    score=fused[cid],
-                    dense_score=d_score,
-                    keyword_score=k_score,
-                    dense_rank=d_rank,
-                    keyword_rank=k_rank,
-                )
-            )
+            passages.append(_passage(records[cid], fused[cid], d_score, k_score, d_rank, k_rank))
         return passages
+
+    def dense_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Chunk ids by cosine similarity to the query (the live collection; retried once if it was swapped)."""
+        vector = self.embedder.embed_query(query)
+        name = self.vectors.live_name
+        try:
+            return self.vectors.open(name).query(vector, limit, doc_ids)
+        except Exception:
+            if self.vectors.live_name == name:
+                raise
+            # A re-index switched collections and dropped this one while we were asking it.
+            self.vectors.forget(name)
+            return self.vectors.live().query(vector, limit, doc_ids)
+
+    def keyword_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        return self.catalog.keyword_search(query, limit, doc_ids)
+
+    def mentions(self, text: str) -> bool:
+        """Whether any content word of `text` occurs in the indexed documents."""
+        return bool(self.catalog.keyword_search(text, 1))
+
+    # -- documents and passages ---------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        return self.catalog.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.catalog.document(doc_id)
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.catalog.text(doc_id)
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        return self.catalog.document_chunks(doc_id)
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        return self.catalog.chunks(ids)
+
+    def source_slice(self, passage: Passage) -> str | None:
+        """The document text the passage was cut from, or None when the document has changed since."""
+        with self.catalog.read():
+            record = self.catalog.chunks([passage.chunk_id]).get(passage.chunk_id)
+            if record is None or (record.start, record.end) != (passage.start, passage.end):
+                return None
+            text = self.catalog.text(passage.doc_id)
+        return None if text is None else text[passage.start : passage.end]
+
+    @property
+    def version(self) -> int:
+        return self.catalog.version
+
+
+def _passage(
+    record: ChunkRecord, score: float, d_score: float | None, k_score: float | None, d_rank: int | None, k_rank: int | None
+) -> Passage:
+    return Passage(
+        chunk_id=record.id,
+        doc_id=record.doc_id,
+        title=record.title,
+        text=record.text,
+        start=record.start,
+        end=record.end,
+        page=record.page,
+        chunk_no=record.chunk_no,
+        score=score,
+        dense_score=d_score,
+        keyword_score=k_score,
+        dense_rank=d_rank,
+        keyword_rank=k_rank,
+    )

@@ -1,17 +1,15 @@
-"""Settings the index reads: where data lives, which Chroma, which embedding model."""
+"""Settings the index reads: where data lives, which Chroma, which embedding model, how to retrieve."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-
-from ingest.settings import IngestSettings
+from pydantic import BaseModel, Field
 
 PACKAGED_EMBED_MODEL = "all-MiniLM-L6-v2"
 
 
-class IndexSettings(IngestSettings):
+class IndexSettings(BaseModel):
     """Storage, embedding and retrieval."""
 
     data_dir: Path = Field(Path(".askdocs"), description="Where the catalog, keyword index and embedded Chroma live.")
@@ -20,20 +18,25 @@ class IndexSettings(IngestSettings):
         description="URL of a Chroma server (for example http://127.0.0.1:8000). Unset: an embedded "
         "Chroma under data_dir.",
     )
-    collection: str = Field("askdocs", min_length=3, max_length=63, description="Chroma collection name.")
+    collection: str = Field("askdocs", min_length=3, max_length=50, description="Chroma collection name.")
     embed_model: str = Field(
         PACKAGED_EMBED_MODEL,
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (packaged, offline) or a local model folder.",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
-    threads: int | None = Field(
-        None, ge=1, le=256, description="CPU threads for embedding and local LLMs (default: all cores)."
-    )
+    threads: int | None = Field(None, ge=1, le=256, description="CPU threads for embedding (default: all cores).")
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by search and given to the answerer.")
     candidates: int = Field(
         50, ge=1, le=1000, description="Passages each retriever (dense, keyword) proposes before fusion."
     )
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    write_wait: float = Field(
+        600.0,
+        ge=0,
+        le=86400,
+        description="Seconds a write (ingest, remove, reindex) waits for another process writing to the same "
+        "data directory before giving up.",
+    )
 
     @property
     def chroma_path(self) -> Path:
@@ -42,3 +45,7 @@ class IndexSettings(IngestSettings):
     @property
     def catalog_path(self) -> Path:
         return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "write.lock"

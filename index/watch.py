@@ -6,10 +6,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.indexer import Index, IngestReport
+from index.collection import Collection
+from index.report import IngestReport
 
 
-def watch(index: Index, root: Path, stop: threading.Event | None = None, debounce_ms: int = 800) -> Iterator[IngestReport]:
+def watch(collection: Collection, root: Path, stop: threading.Event | None = None, debounce_ms: int = 800) -> Iterator[IngestReport]:
     """Yield a report per batch of changes under `root` (added, changed, deleted files).
 
     The first report comes once the watcher is running: a catch-up pass over the whole folder,
@@ -25,10 +26,10 @@ def watch(index: Index, root: Path, stop: threading.Event | None = None, debounc
     ):
         if not ready:
             ready = True
-            yield index.ingest([root])
+            yield collection.ingest([root])
         if not changes:
             continue
-        report = index.sync_changes(root, _with_new_folders(Path(path) for _, path in changes))
+        report = collection.sync(root, _with_new_folders(Path(path) for _, path in changes))
         if report.outcomes:
             yield report
 

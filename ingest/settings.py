@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
 
 
 class IngestSettings(BaseModel):
@@ -22,3 +24,24 @@ class IngestSettings(BaseModel):
         description="A block of short lines counts as boilerplate when at least this many of them also "
         "appear in other documents (a site menu, a repeated footer).",
     )
+
+
+def public_dump(model: BaseModel) -> dict[str, Any]:
+    """A settings model as JSON-ready data with every secret left out (for reports, traces and logs)."""
+    data: dict[str, Any] = {}
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, SecretStr) or "SecretStr" in str(field.annotation):
+            continue
+        data[name] = public_dump(value) if isinstance(value, BaseModel) else _plain(value)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    from pathlib import Path
+
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

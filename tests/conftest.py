@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from index.collection import Collection
 from index.embedder import Embedder
-from index.indexer import Index
 from index.settings import IndexSettings
+from ui.runtime import configure
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -26,7 +27,7 @@ SAMPLE = sorted(CORPUS.glob("*.txt"))
 DATASETS = ROOT.parent / "shared" / "datasets"
 BIN = Path(sys.executable).parent
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+configure()  # what every entry point does first: offline, quiet libraries
 
 
 def free_port() -> int:
@@ -100,7 +101,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def index(index_settings: IndexSettings, embedder: Embedder) -> Iterator[Index]:
-    idx = Index(index_settings, embedder=embedder)
-    yield idx
-    idx.close()
+def collection(index_settings: IndexSettings, embedder: Embedder) -> Iterator[Collection]:
+    opened = Collection(index_settings, embedder=embedder)
+    yield opened
+    opened.close()

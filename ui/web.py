@@ -20,9 +20,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Assistant
-from assistant.history import as_test_case
+from assistant.history import AnswerLog, as_test_case
 from assistant.models import Answer
-from index.indexer import Index, IngestReport, Outcome
+from index.collection import Collection
+from index.report import IngestReport, Outcome
+from ingest.errors import AskdocsError
 from ingest.readers import SUPPORTED_SUFFIXES
 from ui import render
 from ui.settings import Settings
@@ -30,14 +32,6 @@ from ui.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_NAME = 120
-
-
-@dataclass(frozen=True)
-class WebOptions:
-    """What the web chat needs beyond the settings: where feedback goes, where test sets are."""
-
-    feedback_path: Path = Path("corpus/testsets/feedback.jsonl")
-    testsets_dir: Path = Path("corpus/testsets")
 
 
 def safe_filename(name: str) -> str:
@@ -100,15 +94,16 @@ def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
 
 
 class WebApp:
-    """The Gradio app and its callbacks, over one index and one assistant."""
+    """The Gradio app and its callbacks, over one collection and one assistant."""
 
-    def __init__(self, settings: Settings, index: Index, options: WebOptions) -> None:
+    def __init__(self, settings: Settings, collection: Collection) -> None:
         self.settings = settings
-        self.index = index
-        self.options = options
-        self.assistant = Assistant(settings, index)
-        self.uploads = settings.data_dir / "uploads"
-        self.runs = settings.data_dir / "runs"
+        self.collection = collection
+        self.feedback_path = settings.feedback_file
+        self.testsets_dir = settings.testsets_dir
+        self.assistant = Assistant(settings.assistant, collection.retriever, AnswerLog(settings.index.data_dir / "history.jsonl"))
+        self.uploads = settings.index.data_dir / "uploads"
+        self.runs = settings.index.data_dir / "runs"
 
     # -- chat ---------------------------------------------------------------------------------
     def respond(
@@ -137,10 +132,13 @@ class WebApp:
                     streamed += event
                     display[-1] = {"role": "assistant", "content": render.streaming_html(streamed)}
                     yield gr.skip(), display, display, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        except Exception as exc:  # an LLM server down, a bad setting: say so, keep the session
+        except AskdocsError as exc:  # an LLM server down, a bad setting: say so, keep the session
+            raise gr.Error(str(exc), print_exception=False) from None
+        except Exception as exc:
             log.exception("answering failed")
-            raise gr.Error(f"Could not answer: {exc}") from exc
-        assert final is not None
+            raise gr.Error(f"Could not answer: {exc}", print_exception=False) from exc
+        if final is None:
+            raise gr.Error("Could not answer: the answer was not completed.", print_exception=False)
         # The streamed text is replaced by the verified answer, its markers linked to the sources.
         display[-1] = {"role": "assistant", "content": render.answer_html(final)}
         turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": final.text}]
@@ -159,28 +157,29 @@ class WebApp:
         answer = answers[position]
         liked = data.liked is True or data.liked == "Like"
         record = {"answer_id": answer.id, "question": answer.question, "liked": liked, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with (self.settings.data_dir / "ratings.jsonl").open("a", encoding="utf-8") as handle:
+        data_dir = self.settings.index.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with (data_dir / "ratings.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         if liked:
             return gr.update(visible=False), None, ""
-        prompt = f"You disliked the answer to “{answer.question}”. Save it to {self.options.feedback_path} as a test case?"
+        prompt = f"You disliked the answer to “{answer.question}”. Save it to {self.feedback_path} as a test case?"
         return gr.update(visible=True), position, gr.update(value=render.escape(prompt))
 
     def save_feedback(self, position: int | None, answers: list[Answer], turns: list[dict[str, str]], expected: str, unanswerable: bool) -> str:
         if position is None or not 0 <= position < len(answers):
             raise gr.Error("Give an answer a thumbs-down first.")
-        message = save_case(answers[position], turns[: 2 * position], self.options.feedback_path, expected or "", unanswerable)
+        message = save_case(answers[position], turns[: 2 * position], self.feedback_path, expected or "", unanswerable)
         return render.escape(message)
 
     # -- documents ----------------------------------------------------------------------------
     def document_choices(self) -> list[str]:
-        return [r.doc_id for r in self.index.documents()]
+        return [r.doc_id for r in self.collection.retriever.documents()]
 
     def documents_view(self) -> tuple[Any, ...]:
         """The documents table and every control that lists documents."""
         choices = self.document_choices()
-        table = render.documents_rows(self.index.documents())
+        table = render.documents_rows(self.collection.retriever.documents())
         return table, gr.update(choices=choices), gr.update(choices=choices, value=None)
 
     def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
@@ -190,33 +189,31 @@ class WebApp:
         for file in progress.tqdm(files, desc="ingesting", unit="file"):
             path = Path(file)
             name = safe_filename(path.name)
-            reason = check_upload(path, name, self.settings.max_file_mb)
+            reason = check_upload(path, name, self.settings.ingest.max_file_mb)
             if reason:
                 reports.append(IngestReport([Outcome(name, "skipped", reason=reason)]))
                 continue
             stored = store_upload(path, self.uploads, name)
-            reports.append(self.index.ingest([stored]))
+            reports.append(self.collection.ingest([stored]))
         return (render.ingest_report_html(_merge(reports)), None, *self.documents_view())
 
     def remove(self, doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
             raise gr.Error("Choose a document to remove.")
-        from index.errors import UnknownDocument
-
         try:
-            report = self.index.remove(doc_id)
-        except UnknownDocument as exc:
-            raise gr.Error(str(exc)) from None
+            report = self.collection.remove(doc_id)
+        except AskdocsError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
         return (render.ingest_report_html(_merge([report])), *self.documents_view())
 
     def reindex(self, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
         progress(0, desc="re-embedding")
-        total = self.index.reindex(progress=True)
-        return (f"<p>Re-embedded {total} chunks with {render.escape(self.index.embedder.name)}.</p>", *self.documents_view())
+        total = self.collection.reindex(progress=True)
+        return (f"<p>Re-embedded {total} chunks with {render.escape(self.collection.embedder.name)}.</p>", *self.documents_view())
 
     # -- evaluation ---------------------------------------------------------------------------
     def testset_choices(self) -> list[str]:
-        folder = self.options.testsets_dir
+        folder = self.testsets_dir
         return sorted(p.name for p in folder.glob("*.jsonl")) if folder.is_dir() else []
 
     def run_choices(self) -> list[str]:
@@ -230,20 +227,20 @@ class WebApp:
         if uploaded:
             path, name = Path(uploaded), safe_filename(Path(uploaded).name)
         elif chosen:
-            path, name = self.options.testsets_dir / safe_filename(chosen), chosen
+            path, name = self.testsets_dir / safe_filename(chosen), chosen
         else:
             raise gr.Error("Choose a test set or upload one.")
         try:
             cases = load_testset(path)
         except TestSetError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = self.runs / stamp
         suffix = 1
         while out_dir.exists():
             suffix += 1
             out_dir = self.runs / f"{stamp}-{suffix}"
-        assistant = Assistant(self.settings.model_copy(update={"answerer": answerer}), self.index)
+        assistant = Assistant(self.settings.assistant.model_copy(update={"answerer": answerer}), self.collection.retriever)
         progress(0, desc=f"evaluating {len(cases)} cases")
         report = run(assistant, cases, out_dir, testset=name, progress=True)
         _, rows = load_run(out_dir)
@@ -263,8 +260,8 @@ class WebApp:
             raise gr.Error("Choose two runs to compare.")
         try:
             result = compare(load_run(self.runs / safe_filename(earlier)), load_run(self.runs / safe_filename(later)))
-        except FileNotFoundError as exc:
-            raise gr.Error(str(exc)) from None
+        except AskdocsError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
         return render.comparison_html(result, earlier, later)
 
     # -- layout -------------------------------------------------------------------------------
@@ -308,8 +305,8 @@ class WebApp:
                     saved = gr.HTML()
             with gr.Column(scale=2):
                 with gr.Accordion("Settings", open=False):
-                    answerer = gr.Radio(["extractive", "llm"], value=self.settings.answerer, label="Answerer")
-                    k = gr.Slider(1, 20, value=self.settings.top_k, step=1, label="Passages (k)")
+                    answerer = gr.Radio(["extractive", "llm"], value=self.settings.assistant.answerer, label="Answerer")
+                    k = gr.Slider(1, 20, value=self.settings.index.top_k, step=1, label="Passages (k)")
                     self.doc_filter = gr.Dropdown([], multiselect=True, label="Only these documents", elem_id="askdocs-doc-filter")
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render.sources_html([]), elem_id="askdocs-sources")
@@ -325,7 +322,7 @@ class WebApp:
 
     def _documents_tab(self) -> None:
         suffixes = sorted(SUPPORTED_SUFFIXES)
-        gr.Markdown(f"Supported: {', '.join(suffixes)}; at most {self.settings.max_file_mb:g} MB a file.")
+        gr.Markdown(f"Supported: {', '.join(suffixes)}; at most {self.settings.ingest.max_file_mb:g} MB a file.")
         files = gr.File(file_count="multiple", file_types=suffixes, label="Upload documents", elem_id="askdocs-upload")
         add = gr.Button("Add to index", variant="primary", elem_id="askdocs-add")
         report = gr.HTML(elem_id="askdocs-ingest-report")
@@ -341,9 +338,9 @@ class WebApp:
 
     def _evaluation_tab(self) -> None:
         with gr.Row():
-            self.testset = gr.Dropdown([], label=f"Test set from {self.options.testsets_dir}", scale=2)
+            self.testset = gr.Dropdown([], label=f"Test set from {self.testsets_dir}", scale=2)
             testset_file = gr.File(file_types=[".jsonl"], label="…or upload one (JSONL)", scale=2)
-            answerer = gr.Radio(["extractive", "llm"], value=self.settings.answerer, label="Answerer", scale=1)
+            answerer = gr.Radio(["extractive", "llm"], value=self.settings.assistant.answerer, label="Answerer", scale=1)
         run = gr.Button("Run evaluation", variant="primary")
         metrics = gr.HTML(elem_id="askdocs-eval-metrics")
         plots = gr.HTML(elem_id="askdocs-eval-plots")
@@ -360,14 +357,13 @@ class WebApp:
 
 def launch(
     settings: Settings,
-    index: Index,
+    collection: Collection,
     host: str = "127.0.0.1",
     port: int = 7860,
     auth: tuple[str, str] | None = None,
-    options: WebOptions | None = None,
 ) -> None:
     """Serve the web chat until interrupted."""
-    app = WebApp(settings, index, options or WebOptions()).build()
+    app = WebApp(settings, collection).build()
     app.queue(default_concurrency_limit=1)
     app.launch(
         server_name=host,
@@ -378,7 +374,7 @@ def launch(
         show_error=True,
         ssr_mode=False,
         mcp_server=False,
-        max_file_size=int(settings.max_file_mb * 1_000_000),
+        max_file_size=int(settings.ingest.max_file_mb * 1_000_000),
         footer_links=["settings"],
         run_history=False,
         theme=gr.themes.Default(),

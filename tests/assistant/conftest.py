@@ -8,27 +8,26 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Assistant
+from assistant.history import AnswerLog
 from assistant.settings import AssistantSettings
+from index.collection import Collection
 from index.embedder import Embedder
-from index.indexer import Index
+from index.settings import IndexSettings
 from tests.conftest import CORPUS
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Index]:
-    settings = AssistantSettings(data_dir=tmp_path_factory.mktemp("assistant-index"))
-    index = Index(settings, embedder=embedder)
-    index.ingest([CORPUS])
-    yield index
-    index.close()
+def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Collection]:
+    collection = Collection(IndexSettings(data_dir=tmp_path_factory.mktemp("assistant-index")), embedder=embedder)
+    collection.ingest([CORPUS])
+    yield collection
+    collection.close()
 
 
 @pytest.fixture
-def make_assistant(sample_index: Index, tmp_path: Path):  # type: ignore[no-untyped-def]
+def make_assistant(sample_index: Collection, tmp_path: Path):  # type: ignore[no-untyped-def]
     def build(**overrides: object) -> Assistant:
-        settings = sample_index.settings.model_copy(update=overrides)
-        assistant = Assistant(AssistantSettings(**settings.model_dump()), sample_index)
-        assistant.log.path = tmp_path / "history.jsonl"
-        return assistant
+        settings = AssistantSettings(**overrides)
+        return Assistant(settings, sample_index.retriever, AnswerLog(tmp_path / "history.jsonl"))
 
     return build

@@ -22,7 +22,7 @@ def results(sample_index):  # type: ignore[no-untyped-def]
     from assistant.answer import Assistant
     from assistant.settings import AssistantSettings
 
-    assistant = Assistant(AssistantSettings(**{**sample_index.settings.model_dump(), "log_answers": False}), sample_index)
+    assistant = Assistant(AssistantSettings(log_answers=False), sample_index.retriever)
     return [(case, assistant.answer(case["question"], case.get("history", []))) for case in CASES]
 
 

@@ -13,14 +13,15 @@ from assistant.llm import packaged_gguf
 from tests.conftest import free_port, serve
 
 QUESTION = "Which countries provided financial support for the Astana meeting?"
+# SmolLM2 (temperature 0) answers this one with a sentence that survives verification.
+KEPT_QUESTION = "Which law is Kyrgyzstan drafting?"
 
 
 def assert_grounded(answer, sample_index) -> None:  # type: ignore[no-untyped-def]
     """Every sentence the user sees is supported by the passage its marker names."""
     assert not answer.refused and answer.citations
     numbers = {c.n for c in answer.citations}
-    passages = answer.trace["passages"]
-    assert all(1 <= n <= len(passages) for n in numbers)
+    assert all(1 <= n <= len(answer.passages) for n in numbers)
     shown = [c for c in answer.citations]
     for citation in shown:
         assert citation.quote in citation.text
@@ -36,22 +37,52 @@ def assert_grounded(answer, sample_index) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.slow
 def test_smollm2_in_process(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
-    assistant = make_assistant(answerer="llm", threads=1)
+    assistant = make_assistant(answerer="llm")
     streamed = [event for event in assistant.stream(QUESTION) if isinstance(event, str)]
     answer = assistant.answer(QUESTION)
     assert streamed, "tokens are streamed before the final answer"
-    assert answer.trace["model"].startswith("llamacpp:SmolLM2")
-    assert answer.trace["prompt"][0]["role"] == "system"
-    assert "generated" in answer.trace and "verification" in answer.trace
+    assert answer.generation is not None and answer.generation.model.startswith("llamacpp:SmolLM2")
+    assert answer.generation.prompt[0]["role"] == "system" and answer.generation.generated
+    assert answer.verification, "every generated sentence is checked"
     assert_grounded(answer, sample_index)
     assert any("Norway and Belgium" in c.text for c in answer.citations)
 
 
 @pytest.mark.slow
+def test_a_verified_generated_sentence_is_what_the_user_sees(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Not the extractive fallback: the model's own sentence, checked and cited."""
+    answer = make_assistant(answerer="llm").answer(KEPT_QUESTION)
+    assert answer.generation is not None and answer.generation.fallback is None
+    kept = [v for v in answer.verification if v.action in ("kept", "recited")]
+    assert kept and "Law on Digital Evidence" in answer.text
+    from assistant.text import strip_markers
+
+    assert all(v.sentence in strip_markers(answer.text) for v in kept)
+    assert_grounded(answer, sample_index)
+
+
+@pytest.mark.slow
 def test_off_topic_is_refused_before_the_llm_is_asked(make_assistant) -> None:  # type: ignore[no-untyped-def]
-    answer = make_assistant(answerer="llm", threads=1).answer("What is the capital of Peru?")
-    assert answer.refused and answer.text == REFUSAL
-    assert "prompt" not in answer.trace, "the model is never asked: it would answer from its own knowledge"
+    answer = make_assistant(answerer="llm").answer("What is the capital of Peru?")
+    assert answer.refused and answer.text == REFUSAL and answer.refusal_reason == "weak_evidence"
+    assert answer.generation is None, "the model is never asked: it would answer from its own knowledge"
+
+
+def test_a_model_that_declines_is_a_refusal(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The model's own "not in the documents" used to fail verification and be replaced by quotes."""
+    from assistant.extractive import rank_sentences
+    from assistant.models import Generation
+
+    assistant = make_assistant(answerer="llm")
+    question = "How many people attended the Astana meeting?"
+    passages = assistant.retriever.search(question)
+    ranked = rank_sentences(question, passages, assistant.retriever.embedder, question)
+    declined = Generation(model="test", prompt=(), generated="The documents do not contain the answer.")
+    text, citations, _, _ = assistant.settle(question, question, passages, ranked, declined)
+    assert text == REFUSAL and not citations
+    unsupported = Generation(model="test", prompt=(), generated="About 300 people from 40 countries attended [1].")
+    text, citations, settled, _ = assistant.settle(question, question, passages, ranked, unsupported)
+    assert citations and settled.fallback, "an unsupported claim falls back to quotes, it is no refusal"
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +102,20 @@ def llama_server() -> Iterator[str]:
 def test_openai_compatible_server(make_assistant, sample_index, llama_server: str) -> None:  # type: ignore[no-untyped-def]
     assistant = make_assistant(answerer="llm", llm_backend="openai", llm_base_url=llama_server, llm_model="smollm2")
     answer = assistant.answer(QUESTION)
-    assert answer.trace["model"] == "openai:smollm2"
-    assert answer.trace["generated"], "the server answered"
+    assert answer.generation is not None and answer.generation.model == "openai:smollm2"
+    assert answer.generation.generated, "the server answered"
     assert_grounded(answer, sample_index)
+
+
+def test_an_unreachable_llm_server_is_one_clear_error(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.errors import LLMUnavailable
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    assistant = make_assistant(answerer="llm", llm_backend="openai", llm_base_url=url, llm_timeout=5)
+    with pytest.raises(LLMUnavailable) as caught:
+        assistant.answer(QUESTION)
+    assert url in str(caught.value) and "\n" not in str(caught.value)
 
 
 @pytest.mark.slow
@@ -82,6 +124,6 @@ def test_follow_up_rewritten_by_the_llm(make_assistant) -> None:  # type: ignore
         {"role": "user", "content": "Where was the Central Asian Regional Workshop on Requesting Electronic Evidence held?"},
         {"role": "assistant", "content": "In Tashkent, Uzbekistan."},
     ]
-    answer = make_assistant(answerer="llm", threads=1).answer("When did it take place?", history)
+    answer = make_assistant(answerer="llm").answer("When did it take place?", history)
     assert answer.standalone_query != "When did it take place?"
     assert any(c.source == "001_04dbf60d010ecd0f.txt" for c in answer.citations)

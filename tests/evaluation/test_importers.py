@@ -9,8 +9,8 @@ import pytest
 
 from evaluation.importers import DatasetError, import_beir, import_squad
 from evaluation.testset import load_testset
+from index.collection import Collection
 from index.embedder import Embedder
-from index.indexer import Index
 from index.settings import IndexSettings
 from tests.conftest import DATASETS
 
@@ -77,13 +77,13 @@ def test_beir_scifact_slice(scifact_slice: tuple[Path, Path]) -> None:
 def test_scifact_slice_is_retrievable(scifact_slice: tuple[Path, Path], tmp_path: Path, embedder: Embedder) -> None:
     """The harness end to end on real data: ingested with the real index, judged abstracts are found."""
     corpus, testset = scifact_slice
-    index = Index(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    index = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
     try:
         report = index.ingest([corpus])
         assert report.failed == 0
         found = 0
         for case in load_testset(testset):
-            top = {p.doc_id for p in index.search(case.question, k=10)}
+            top = {p.doc_id for p in index.retriever.search(case.question, k=10)}
             found += bool(top & set(case.reference_sources))
     finally:
         index.close()

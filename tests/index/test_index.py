@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from index.collection import Collection
 from index.embedder import Embedder
 from index.errors import EmbeddingModelMismatch, UnknownDocument
-from index.indexer import Index
 from index.settings import IndexSettings
 from ingest.clean import clean
 from tests.conftest import SAMPLE
@@ -28,19 +28,19 @@ QUESTIONS = [
 ]
 
 
-def all_chunk_texts(index: Index) -> dict[str, list[str]]:
+def all_chunk_texts(collection: Collection) -> dict[str, list[str]]:
     by_doc: dict[str, list[str]] = {}
-    for batch in index.catalog.iter_chunks():
+    for batch in collection.catalog.iter_chunks():
         for chunk in batch:
             by_doc.setdefault(chunk.doc_id, []).append(chunk.text)
     return by_doc
 
 
-def test_ingest_cleans_the_sample_corpus(index: Index, corpus_copy: Path) -> None:
-    report = index.ingest([corpus_copy])
+def test_ingest_cleans_the_sample_corpus(collection: Collection, corpus_copy: Path) -> None:
+    report = collection.ingest([corpus_copy])
     assert report.count("added") == 3 and report.failed == 0
-    assert report.embedded == index.store.count() == index.catalog.chunk_count()
-    texts = all_chunk_texts(index)
+    assert report.embedded == collection.vectors.live().count() == collection.catalog.chunk_count()
+    texts = all_chunk_texts(collection)
     for doc_texts in texts.values():
         for text in doc_texts:
             for item in MENU_ONLY:
@@ -48,103 +48,103 @@ def test_ingest_cleans_the_sample_corpus(index: Index, corpus_copy: Path) -> Non
     assert sum(t.count(LEAD) for t in texts["001_04dbf60d010ecd0f.txt"]) == 1
 
 
-def test_reingest_is_incremental(index: Index, corpus_copy: Path) -> None:
-    first = index.ingest([corpus_copy])
+def test_reingest_is_incremental(collection: Collection, corpus_copy: Path) -> None:
+    first = collection.ingest([corpus_copy])
     assert first.embedded > 0
-    again = index.ingest([corpus_copy])
+    again = collection.ingest([corpus_copy])
     assert again.embedded == 0 and again.count("unchanged") == 3
 
     edited = corpus_copy / "002_d8487920b28d3ab8.txt"
-    before = set(index.catalog.chunk_ids("002_d8487920b28d3ab8.txt"))
-    others_before = {d: index.catalog.chunk_ids(d) for d in ("000_92d15d5cd8394714.txt", "001_04dbf60d010ecd0f.txt")}
+    before = set(collection.catalog.chunk_ids("002_d8487920b28d3ab8.txt"))
+    others_before = {d: collection.catalog.chunk_ids(d) for d in ("000_92d15d5cd8394714.txt", "001_04dbf60d010ecd0f.txt")}
     edited.write_text(edited.read_text().replace("Norway and Belgium", "Norway and Denmark"), encoding="utf-8")
-    changed = index.ingest([corpus_copy])
+    changed = collection.ingest([corpus_copy])
     statuses = {o.source: o.status for o in changed.outcomes}
     assert statuses == {
         "000_92d15d5cd8394714.txt": "unchanged",
         "001_04dbf60d010ecd0f.txt": "unchanged",
         "002_d8487920b28d3ab8.txt": "updated",
     }
-    after = set(index.catalog.chunk_ids("002_d8487920b28d3ab8.txt"))
+    after = set(collection.catalog.chunk_ids("002_d8487920b28d3ab8.txt"))
     # Only the passages holding the edit are embedded again; the others keep their vectors.
     assert 0 < changed.embedded == len(after - before) < len(after)
-    assert {d: index.catalog.chunk_ids(d) for d in others_before} == others_before
-    assert index.store.count() == index.catalog.chunk_count()
-    hits = index.search("Which countries provided financial support for the Astana meeting?", k=3)
+    assert {d: collection.catalog.chunk_ids(d) for d in others_before} == others_before
+    assert collection.vectors.live().count() == collection.catalog.chunk_count()
+    hits = collection.retriever.search("Which countries provided financial support for the Astana meeting?", k=3)
     assert any("Norway and Denmark" in p.text for p in hits)
     assert not any("Norway and Belgium" in p.text for p in hits)
 
 
-def test_removed_documents_leave_the_index(index: Index, corpus_copy: Path) -> None:
-    index.ingest([corpus_copy])
-    report = index.remove("000_92d15d5cd8394714.txt")
+def test_removed_documents_leave_the_index(collection: Collection, corpus_copy: Path) -> None:
+    collection.ingest([corpus_copy])
+    report = collection.remove("000_92d15d5cd8394714.txt")
     assert [o.status for o in report.outcomes if o.source == "000_92d15d5cd8394714.txt"] == ["removed"]
-    assert index.catalog.document("000_92d15d5cd8394714.txt") is None
-    assert all(p.doc_id != "000_92d15d5cd8394714.txt" for p in index.search("Budapest Convention Kazakhstan", k=10))
+    assert collection.catalog.document("000_92d15d5cd8394714.txt") is None
+    assert all(p.doc_id != "000_92d15d5cd8394714.txt" for p in collection.retriever.search("Budapest Convention Kazakhstan", k=10))
     with pytest.raises(UnknownDocument, match="askdocs docs"):
-        index.remove("000_92d15d5cd8394714.txt")
+        collection.remove("000_92d15d5cd8394714.txt")
 
     (corpus_copy / "002_d8487920b28d3ab8.txt").unlink()
-    swept = index.ingest([corpus_copy])
+    swept = collection.ingest([corpus_copy])
     assert {o.source: o.status for o in swept.outcomes}["002_d8487920b28d3ab8.txt"] == "removed"
-    assert [d.doc_id for d in index.documents()] == ["000_92d15d5cd8394714.txt", "001_04dbf60d010ecd0f.txt"]
-    assert index.store.count() == index.catalog.chunk_count()
+    assert [d.doc_id for d in collection.retriever.documents()] == ["000_92d15d5cd8394714.txt", "001_04dbf60d010ecd0f.txt"]
+    assert collection.vectors.live().count() == collection.catalog.chunk_count()
 
 
-def test_boilerplate_follows_the_corpus(index: Index, tmp_path: Path) -> None:
+def test_boilerplate_follows_the_corpus(collection: Collection, tmp_path: Path) -> None:
     """A page's menu becomes boilerplate once a second page with the same menu arrives."""
     folder = tmp_path / "site"
     folder.mkdir()
     shutil.copy(SAMPLE[1], folder / SAMPLE[1].name)
-    index.ingest([folder])
-    assert any("Holy See" in t for t in all_chunk_texts(index)[SAMPLE[1].name])
+    collection.ingest([folder])
+    assert any("Holy See" in t for t in all_chunk_texts(collection)[SAMPLE[1].name])
     shutil.copy(SAMPLE[2], folder / SAMPLE[2].name)
-    report = index.ingest([folder])
+    report = collection.ingest([folder])
     assert {o.source: o.status for o in report.outcomes} == {SAMPLE[1].name: "updated", SAMPLE[2].name: "added"}
-    assert not any("Holy See" in t for texts in all_chunk_texts(index).values() for t in texts)
+    assert not any("Holy See" in t for texts in all_chunk_texts(collection).values() for t in texts)
 
 
 @pytest.mark.parametrize(("question", "doc_id", "phrase"), QUESTIONS)
-def test_search_finds_the_paragraph(index: Index, corpus_copy: Path, question: str, doc_id: str, phrase: str) -> None:
-    index.ingest([corpus_copy])
-    top = index.search(question, k=3)
+def test_search_finds_the_paragraph(collection: Collection, corpus_copy: Path, question: str, doc_id: str, phrase: str) -> None:
+    collection.ingest([corpus_copy])
+    top = collection.retriever.search(question, k=3)
     assert any(p.doc_id == doc_id and phrase in p.text for p in top), [p.text[:80] for p in top]
     source = (corpus_copy / top[0].doc_id).read_text(encoding="utf-8")
     assert " ".join(source[top[0].start : top[0].end].split()).startswith(" ".join(top[0].text.split()[:5]))
 
 
-def test_bad_files_do_not_stop_the_batch(index: Index, corpus_copy: Path) -> None:
+def test_bad_files_do_not_stop_the_batch(collection: Collection, corpus_copy: Path) -> None:
     (corpus_copy / "empty.txt").write_bytes(b"")
     (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     (corpus_copy / "image.png").write_bytes(b"\x89PNG\r\n")
-    report = index.ingest([corpus_copy, corpus_copy / "missing.txt"])
+    report = collection.ingest([corpus_copy, corpus_copy / "missing.txt"])
     statuses = {Path(o.source).name: o.status for o in report.outcomes}
     assert statuses["empty.txt"] == statuses["broken.pdf"] == statuses["missing.txt"] == "failed"
     assert statuses["image.png"] == "skipped"
     assert report.count("added") == 3 and report.failed == 3
 
 
-def test_a_file_turned_bad_keeps_its_earlier_version(index: Index, corpus_copy: Path) -> None:
-    index.ingest([corpus_copy])
-    chunks = index.catalog.chunk_ids("000_92d15d5cd8394714.txt")
+def test_a_file_turned_bad_keeps_its_earlier_version(collection: Collection, corpus_copy: Path) -> None:
+    collection.ingest([corpus_copy])
+    chunks = collection.catalog.chunk_ids("000_92d15d5cd8394714.txt")
     (corpus_copy / "000_92d15d5cd8394714.txt").write_bytes(b"\x00\x01\x02" * 100)
-    report = index.ingest([corpus_copy])
+    report = collection.ingest([corpus_copy])
     outcome = next(o for o in report.outcomes if o.source == "000_92d15d5cd8394714.txt")
     assert outcome.status == "failed" and "kept" in (outcome.reason or "")
-    assert index.catalog.chunk_ids("000_92d15d5cd8394714.txt") == chunks
+    assert collection.catalog.chunk_ids("000_92d15d5cd8394714.txt") == chunks
 
 
-def test_writes_are_batched_within_chromas_limit(index: Index, corpus_copy: Path) -> None:
-    index.store.max_batch = 2  # far below any real limit, so every write takes several batches
-    report = index.ingest([corpus_copy])
-    assert report.embedded == index.store.count() > 2
+def test_writes_are_batched_within_chromas_limit(collection: Collection, corpus_copy: Path) -> None:
+    collection.vectors.live().max_batch = 2  # far below any real limit, so every write takes several batches
+    report = collection.ingest([corpus_copy])
+    assert report.embedded == collection.vectors.live().count() > 2
 
 
 def test_keyword_index_is_persisted(index_settings: IndexSettings, embedder: Embedder, corpus_copy: Path) -> None:
-    first = Index(index_settings, embedder=embedder)
+    first = Collection(index_settings, embedder=embedder)
     first.ingest([corpus_copy])
     first.close()
-    reopened = Index(index_settings, embedder=embedder)
+    reopened = Collection(index_settings, embedder=embedder)
     hits = reopened.catalog.keyword_search("Baimaganbetov interior minister", 3)
     assert hits and reopened.catalog.chunks([hits[0][0]])[hits[0][0]].doc_id == "002_d8487920b28d3ab8.txt"
     reopened.close()
@@ -153,18 +153,19 @@ def test_keyword_index_is_persisted(index_settings: IndexSettings, embedder: Emb
 def test_other_embedding_model_is_a_clear_error(
     index_settings: IndexSettings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
 ) -> None:
-    Index(index_settings, embedder=embedder).ingest([corpus_copy])
+    Collection(index_settings, embedder=embedder).ingest([corpus_copy])
     other_model = tmp_path / "other-model"
     shutil.copytree(embedder.path, other_model)
     other = index_settings.model_copy(update={"embed_model": str(other_model)})
     with pytest.raises(EmbeddingModelMismatch) as caught:
-        Index(other).search("anything")
+        Collection(other).retriever.search("anything")
     message = str(caught.value)
     assert "sentence-transformers/all-MiniLM-L6-v2" in message and str(other_model) in message
     assert "askdocs reindex" in message
-    rebuilt = Index(other, check_model=False)
+    rebuilt = Collection(other, check_model=False)
     assert rebuilt.reindex() == rebuilt.catalog.chunk_count()
-    assert Index(other).search("Budapest Convention", k=1)[0].doc_id
+    assert rebuilt.vectors.live_name != index_settings.collection, "the re-index built a new collection"
+    assert Collection(other).retriever.search("Budapest Convention", k=1)[0].doc_id
 
 
 def test_cleaned_offsets_cover_whole_documents(corpus_copy: Path) -> None:

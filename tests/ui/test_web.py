@@ -152,7 +152,7 @@ def test_auth_is_user_colon_password() -> None:
 @pytest.fixture(scope="module")
 def web_data(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
     """A data directory with the sample corpus ingested (in-process, with the session's model)."""
-    from index.indexer import Index
+    from index.collection import Collection
     from index.settings import IndexSettings
 
     base = tmp_path_factory.mktemp("web")
@@ -160,7 +160,7 @@ def web_data(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
     corpus.mkdir()
     for path in SAMPLE:
         shutil.copy(path, corpus / path.name)
-    index = Index(IndexSettings(data_dir=base / "data"), embedder=embedder)
+    index = Collection(IndexSettings(data_dir=base / "data"), embedder=embedder)
     try:
         assert index.ingest([corpus]).failed == 0
     finally:

@@ -25,7 +25,13 @@ def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, conf
       askdocs search "Budapest Convention" -k 3
       askdocs ask "Who supports the E-VIDENCE project?"
       askdocs chat
+
+    Exit status: 0 done; 1 some inputs failed (files not ingested, damage left by `doctor`);
+    2 usage or fatal error; 3 an evaluation fell below a --fail-under floor.
     """
+    from ui.runtime import configure
+
+    configure(verbose)
     ctx.obj = State(config=config, overrides={"data_dir": data_dir, "chroma_url": chroma_url}, verbose=verbose)
 
 

@@ -67,11 +67,16 @@ def chat(state: State, answerer: str | None, top_k: int | None) -> None:
     """Talk with your documents: follow-up questions use the conversation so far.
 
     Type a question and press Enter; `/new` starts a new conversation, `/quit` (or Ctrl-D) leaves.
+
+    \b
+    Examples:
+      askdocs chat
+      askdocs chat --answerer llm -k 3
     """
     from assistant.models import Turn
 
     assistant = state.assistant(answerer=answerer)
-    count = len(assistant.index.documents())
+    count = len(assistant.retriever.documents())
     click.secho(f"askdocs chat: {count} documents. /new starts over, /quit leaves.", bold=True)
     history: list[Turn] = []
     while True:
@@ -111,7 +116,7 @@ def history(ctx: click.Context, limit: int, as_json: bool) -> None:
     from assistant.history import AnswerLog
 
     state: State = ctx.obj
-    entries = AnswerLog(state.settings().data_dir / "history.jsonl").entries(limit)
+    entries = AnswerLog(state.settings().index.data_dir / "history.jsonl").entries(limit)
     if as_json:
         print_json(entries)
         return
@@ -129,13 +134,15 @@ def history(ctx: click.Context, limit: int, as_json: bool) -> None:
 @pass_state
 @handle_errors
 def export(state: State, ids: tuple[str, ...], out: Path, unanswerable: bool) -> None:
-    """Append logged answers IDS to a test set, as cases to review and keep."""
+    """Append logged answers IDS to a test set, as cases to review and keep.
+
+    \b
+    Example:
+      askdocs history export 3f2a9c1d0b7e --out corpus/testsets/regressions.jsonl
+    """
     from assistant.history import AnswerLog, as_test_case
 
-    try:
-        entries = AnswerLog(state.settings().data_dir / "history.jsonl").find(ids)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+    entries = AnswerLog(state.settings().index.data_dir / "history.jsonl").find(ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as handle:
         for entry in entries:

@@ -1,10 +1,14 @@
-"""What every command shares: the settings, the index, JSON output and turning errors into exit codes."""
+"""What every command shares: the settings, the collection, JSON output, and errors as exit codes.
+
+Exit codes: 0 success; 1 the command ran but some inputs failed (files that could not be ingested,
+damage `doctor` did not repair); 2 usage or fatal error (bad arguments or settings, an unreachable
+server, an unknown document); 3 an evaluation fell below a `--fail-under` floor.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +19,21 @@ import click
 
 if TYPE_CHECKING:
     from assistant.answer import Assistant
-    from index.indexer import Index
+    from index.collection import Collection
     from ui.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_OK = 0
 EXIT_PARTIAL = 1  # the command ran, but some inputs failed
+EXIT_FATAL = 2  # usage error, bad settings, a service down: nothing was done
+EXIT_GATE = 3  # an evaluation metric is below its --fail-under floor
+
+
+class Fatal(click.ClickException):
+    """One line on stderr, exit status 2."""
+
+    exit_code = EXIT_FATAL
 
 
 @dataclass
@@ -29,56 +42,55 @@ class State:
     overrides: dict[str, Any]
     verbose: int = 0
     _settings: Settings | None = field(default=None, repr=False)
-    _index: Index | None = field(default=None, repr=False)
+    _collection: Collection | None = field(default=None, repr=False)
 
     def settings(self, **overrides: Any) -> Settings:
-        """The settings; `overrides` (None = not given) rebuild them for this command."""
+        """The settings; `overrides` (flat names, None = not given) rebuild them for this command."""
         overrides = {key: value for key, value in overrides.items() if value is not None}
         if self._settings is None or overrides:
             from ui.settings import load_settings
 
-            logging.basicConfig(
-                level=[logging.WARNING, logging.INFO, logging.DEBUG][min(self.verbose, 2)],
-                format="%(levelname)s %(name)s: %(message)s",
-            )
             self._settings = load_settings(self.config, **self.overrides, **overrides)
         return self._settings
 
-    def index(self, check_model: bool = True) -> Index:
-        if self._index is None:
-            from index.indexer import Index
+    def collection(self, check_model: bool = True, embeds: bool = True) -> Collection:
+        """The index of the data directory; `embeds`: this command may load the embedding model."""
+        if self._collection is None:
+            from index.collection import Collection
+            from ui.runtime import configure_torch
 
-            self._index = Index(self.settings(), check_model=check_model)
-        return self._index
+            settings = self.settings()
+            if embeds:
+                configure_torch(settings.index.threads)
+            self._collection = Collection(
+                settings.index, settings.ingest, check_model=check_model, on_wait=lambda m: click.echo(m, err=True)
+            )
+        return self._collection
 
     def assistant(self, **overrides: Any) -> Assistant:
-        """An assistant over the index, with these settings overridden (None = not given)."""
+        """An assistant over the collection, with these settings overridden (flat names, None = not given)."""
         from assistant.answer import Assistant
+        from assistant.history import AnswerLog
 
-        return Assistant(self.settings(**overrides), self.index())
+        settings = self.settings(**overrides)
+        log = AnswerLog(settings.index.data_dir / "history.jsonl")
+        return Assistant(settings.assistant, self.collection().retriever, log)
 
 
 pass_state = click.make_pass_decorator(State)
 
 
 def handle_errors(func: F) -> F:
-    """Turn the project's errors into one clear line on stderr and a non-zero exit."""
+    """Turn askdocs' errors into one clear line on stderr and exit status 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError
-
-        from index.errors import IndexError_
+        from ingest.errors import AskdocsError
 
         try:
             return func(*args, **kwargs)
-        except (IndexError_, FileNotFoundError) as exc:
-            raise click.ClickException(str(exc)) from None
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
-            )
-            raise click.ClickException(f"Invalid setting: {problems}") from None
+        except AskdocsError as exc:
+            raise Fatal(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -8,7 +8,7 @@ import click
 from click_default_group import DefaultGroup
 
 from ui.cli import main
-from ui.cli.common import State, handle_errors, pass_state, print_json
+from ui.cli.common import EXIT_GATE, State, handle_errors, pass_state, print_json
 
 
 def _floor(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
@@ -27,12 +27,9 @@ def _floor(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
-    from evaluation.testset import TestSetError, load_testset
+    from evaluation.testset import load_testset
 
-    try:
-        return load_testset(path)
-    except TestSetError as exc:
-        raise click.ClickException(str(exc)) from None
+    return load_testset(path)
 
 
 @main.group(cls=DefaultGroup, default="run", default_if_no_args=False)
@@ -53,7 +50,7 @@ def eval() -> None:  # noqa: A001  (the command is called `eval`)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for results and reports.")
 @click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="Answerer to evaluate.")
 @click.option("-k", "top_k", type=click.IntRange(1, 100), help="Passages to retrieve.")
-@click.option("--fail-under", "floors", multiple=True, callback=_floor, metavar="METRIC=VALUE", help="Exit 1 if METRIC is below VALUE (repeatable).")
+@click.option("--fail-under", "floors", multiple=True, callback=_floor, metavar="METRIC=VALUE", help="Exit 3 if METRIC is below VALUE (repeatable).")
 @click.option("--judge", is_flag=True, help="Also score faithfulness with the configured LLM (llm_faithfulness).")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json.")
 @pass_state
@@ -62,7 +59,13 @@ def run_eval(
     state: State, testset: Path, out_dir: Path, answerer: str | None, top_k: int | None,
     floors: dict[str, float], judge: bool, as_json: bool,
 ) -> None:
-    """Run every case of TESTSET through the assistant and write results.jsonl and reports to --out."""
+    """Run every case of TESTSET through the assistant and write results.jsonl and reports to --out.
+
+    \b
+    Examples:
+      askdocs eval run corpus/testsets/dev.jsonl --out runs/today
+      askdocs eval run squad/testset.jsonl --out runs/squad --fail-under contains_answer=0.8
+    """
     from evaluation.runner import failures, run
 
     cases = _load(testset)
@@ -80,7 +83,7 @@ def run_eval(
     for line in problems:
         click.secho(f"FAIL {line}", fg="red", err=True)
     if problems:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_GATE)
 
 
 @eval.command()
@@ -89,7 +92,12 @@ def run_eval(
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @handle_errors
 def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
-    """Compare two evaluation runs: metrics side by side and the cases that changed."""
+    """Compare two evaluation runs: metrics side by side and the cases that changed.
+
+    \b
+    Example:
+      askdocs eval compare runs/yesterday runs/today
+    """
     from evaluation.report import format_value
     from evaluation.runner import compare as compare_runs
     from evaluation.runner import load_run
@@ -115,16 +123,18 @@ def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
 @pass_state
 @handle_errors
 def calibrate(state: State, testset: Path, as_json: bool) -> None:
-    """Pick the refusal threshold (min_evidence) that best separates answerable from unanswerable cases."""
+    """Pick the refusal threshold (min_evidence) that best separates answerable from unanswerable cases.
+
+    \b
+    Example:
+      askdocs eval calibrate corpus/testsets/dev.jsonl
+    """
     from evaluation.runner import calibrate as best_threshold
 
     cases = _load(testset)
     assistant = state.assistant(min_evidence=0.0, log_answers=False)
-    evidence = [(float(assistant.answer(c.question, c.history).trace["evidence"]), c.answerable) for c in cases]
-    try:
-        result = best_threshold(evidence)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    evidence = [(assistant.answer(c.question, c.history).evidence, c.answerable) for c in cases]
+    result = best_threshold(evidence)
     if as_json:
         print_json(result)
         return
@@ -141,7 +151,13 @@ def calibrate(state: State, testset: Path, as_json: bool) -> None:
 
 @main.group()
 def testset() -> None:
-    """Make test sets: draft cases from the corpus, or import SQuAD and BEIR data."""
+    """Make test sets: draft cases from the corpus, or import SQuAD and BEIR data.
+
+    \b
+    Examples:
+      askdocs testset generate --out drafts.jsonl -n 30
+      askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out squad --articles 3
+    """
 
 
 def _imported(corpus: Path, cases: Path) -> None:
@@ -161,12 +177,9 @@ def import_squad_command(path: Path, out_dir: Path, articles: int | None, questi
     Example:
       askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out squad --articles 3
     """
-    from evaluation.importers import DatasetError, import_squad
+    from evaluation.importers import import_squad
 
-    try:
-        _imported(*import_squad(path, out_dir, limit_articles=articles, limit_questions=questions))
-    except DatasetError as exc:
-        raise click.ClickException(str(exc)) from None
+    _imported(*import_squad(path, out_dir, limit_articles=articles, limit_questions=questions))
 
 
 @testset.command("import-beir")
@@ -182,12 +195,9 @@ def import_beir_command(folder: Path, out_dir: Path, split: str, queries: int | 
     Example:
       askdocs testset import-beir ../shared/datasets/scifact --out scifact --queries 50
     """
-    from evaluation.importers import DatasetError, import_beir
+    from evaluation.importers import import_beir
 
-    try:
-        _imported(*import_beir(folder, out_dir, split=split, limit_queries=queries))
-    except DatasetError as exc:
-        raise click.ClickException(str(exc)) from None
+    _imported(*import_beir(folder, out_dir, split=split, limit_queries=queries))
 
 
 @testset.command()
@@ -206,12 +216,13 @@ def generate(state: State, out: Path, count: int, use_llm: bool) -> None:
     from evaluation.generate import cloze_cases, llm_cases
     from evaluation.testset import write_testset
 
-    index = state.index()
-    chunks = [chunk for batch in index.catalog.iter_chunks() for chunk in batch]
+    chunks = [chunk for batch in state.collection(embeds=False).catalog.iter_chunks() for chunk in batch]
     if use_llm:
-        from assistant.llm import make_llm
+        from assistant.llm import calling, make_llm
 
-        cases = list(llm_cases(make_llm(state.settings()), chunks, count))
+        settings = state.settings().assistant
+        with calling(settings):
+            cases = list(llm_cases(make_llm(settings), chunks, count))
     else:
         cases = list(cloze_cases(chunks, count))
     written = write_testset(cases, out)

@@ -24,7 +24,9 @@ def search(state: State, query: str, top_k: int | None, doc_ids: tuple[str, ...]
     Example:
       askdocs search "Who supports the E-VIDENCE project?" -k 3 --json
     """
-    passages = state.index().search(query, top_k, list(doc_ids) or None)
+    if not query.strip():
+        raise click.UsageError("the query is empty: say what to search for")
+    passages = state.collection().retriever.search(query, top_k, list(doc_ids) or None)
     if as_json:
         print_json([p.as_dict() for p in passages])
         return

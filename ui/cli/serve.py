@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from pathlib import Path
 
 import click
@@ -37,11 +36,11 @@ def _is_loopback(host: str) -> bool:
 @click.option("--auth", metavar="USER:PASSWORD", help=f"Require this login [env {AUTH_ENV}].")
 @click.option(
     "--feedback-file", type=click.Path(path_type=Path),
-    help="Test set (JSONL) that thumbs-down answers are saved to [env ASKDOCS_WEB_FEEDBACK_FILE; default corpus/testsets/feedback.jsonl].",
+    help="Test set (JSONL) that thumbs-down answers are saved to [env ASKDOCS_WEB_FEEDBACK_FILE; default DATA_DIR/testsets/feedback.jsonl].",
 )
 @click.option(
     "--testsets", type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of test sets offered in the Evaluation tab [env ASKDOCS_WEB_TESTSETS; default corpus/testsets].",
+    help="Folder of test sets offered in the Evaluation tab [env ASKDOCS_WEB_TESTSETS; default DATA_DIR/testsets].",
 )
 @pass_state
 @handle_errors
@@ -54,16 +53,17 @@ def serve(state: State, host: str, port: int, auth: str | None, feedback_file: P
       askdocs serve --port 8080
       ASKDOCS_WEB_AUTH=me:secret askdocs serve --host 0.0.0.0
     """
-    settings = state.settings()
-    login = parse_auth(auth or settings.web_auth)
-    feedback_file = feedback_file or settings.web_feedback_file
-    testsets = testsets or settings.web_testsets
+    # Paths given on the command line are relative to where the command runs.
+    settings = state.settings(
+        web_feedback_file=feedback_file.resolve() if feedback_file else None,
+        web_testsets=testsets.resolve() if testsets else None,
+    )
+    secret = settings.web.web_auth.get_secret_value() if settings.web.web_auth else None
+    login = parse_auth(auth or secret)
     if not _is_loopback(host) and login is None:
         click.secho(f"warning: serving on {host} without --auth: anyone who can reach it can read and change the index", fg="yellow", err=True)
-    # Gradio phones home (version check, telemetry) unless told not to; nothing here may.
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from ui.web import WebOptions, launch
+    from ui.web import launch
 
-    click.echo(f"askdocs web chat on http://{host}:{port} ({len(state.index().documents())} documents); Ctrl-C stops it.")
-    launch(settings, state.index(), host=host, port=port, auth=login, options=WebOptions(feedback_file, testsets))
+    collection = state.collection()
+    click.echo(f"askdocs web chat on http://{host}:{port} ({len(collection.retriever.documents())} documents); Ctrl-C stops it.")
+    launch(settings, collection, host=host, port=port, auth=login)

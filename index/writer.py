@@ -1,0 +1,245 @@
+"""Applying a plan to the index, crash-safely: the catalog, its keyword index and Chroma end up agreeing.
+
+The catalog is the source of truth: a passage exists when its chunk is in the catalog. Vectors are
+written first and deleted last, and the catalog's journal records both before they happen:
+
+1. journal "add" for the new chunk ids, then write their vectors;
+2. in one catalog transaction: the documents' chunks, keyword entries, texts and records, a journal
+   "delete" for the chunk ids they no longer have, and the "add" entries cleared;
+3. delete those vectors, then clear the "delete" entries.
+
+A process killed at any point leaves journal entries naming every vector the catalog does not hold;
+`recover()` (run before every write) deletes them, and the next ingest redoes what was not committed.
+Only one writer runs per data directory (`index.lock`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from index.catalog import Catalog, DocumentRecord, now
+from index.embedder import Embedder
+from index.lock import WriteLock
+from index.planner import DocumentWrite, Plan, Planner
+from index.report import IngestReport, Outcome
+from index.store import POINTER, VectorStore, Vectors
+
+log = logging.getLogger(__name__)
+
+# Chunks embedded and committed per step; a crash loses at most one step of work.
+WRITE_BATCH = 256
+T = TypeVar("T")
+
+
+class Writer:
+    """Applies plans (ingest, remove), re-indexes, and recovers from interrupted writes."""
+
+    def __init__(
+        self, catalog: Catalog, vectors: Vectors, embedder: Embedder, planner: Planner, lock: WriteLock
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.planner = planner
+        self.lock = lock
+
+    # -- recovery -----------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Delete vectors that an interrupted write left behind; returns how many journal entries were settled."""
+        with self.lock.hold():
+            entries = self.catalog.journal()
+            if not entries:
+                return 0
+            present = set(self.catalog.chunks(e.chunk_id for e in entries))
+            live = self.vectors.generations()
+            for name in {e.collection for e in entries}:
+                orphans = [e.chunk_id for e in entries if e.collection == name and e.chunk_id not in present]
+                if orphans and name in live:
+                    self.vectors.open(name, check=False).delete(orphans)
+            with self.catalog.transaction():
+                for e in entries:
+                    self.catalog.journal_clear(e.op, e.collection, [e.chunk_id])
+            log.info("settled %d vector writes left by an interrupted write", len(entries))
+            return len(entries)
+
+    # -- applying plans -----------------------------------------------------------------------
+    def apply(self, plan: Plan, progress: bool = False) -> IngestReport:
+        """Write everything the plan says; documents that fail to chunk are reported, the rest go in."""
+        started = now()
+        report = IngestReport(outcomes=list(plan.outcomes))
+        with self.lock.hold():
+            self.recover()
+            store = self.vectors.live()
+            if plan.removals:
+                self._remove(plan.removals, store, report)
+            if plan.moves:
+                with self.catalog.transaction():
+                    for record in plan.moves:
+                        self.catalog.put_document(record)
+            if plan.documents:
+                self._write(plan, store, report, progress)
+        report.sort()
+        report.seconds = now() - started
+        return report
+
+    def _remove(self, records: Sequence[DocumentRecord], store: VectorStore, report: IngestReport) -> None:
+        gone: list[str] = []
+        with self.catalog.transaction():
+            for record in records:
+                ids = self.catalog.delete_document(record.doc_id)
+                gone += ids
+                report.outcomes.append(Outcome(record.doc_id, "removed", chunks=len(ids), path=record.path))
+            self.catalog.journal_add("delete", store.name, gone)
+            self.catalog.bump_version()
+        store.delete(gone)
+        with self.catalog.transaction():
+            self.catalog.journal_clear("delete", store.name, gone)
+
+    def _write(self, plan: Plan, store: VectorStore, report: IngestReport, progress: bool) -> None:
+        stored = self.catalog.chunk_ids_of(p.document.doc_id for p in plan.documents)
+        with self.catalog.transaction():
+            self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
+        chunked = prefetch(self.planner.chunk(p, stored.get(p.document.doc_id, ())) for p in plan.documents)
+        bar = _progress_bar(len(plan.documents), progress, unit="doc", desc="ingesting")
+        batch: list[DocumentWrite] = []
+        pending = 0
+        for item in chunked:
+            bar.update(1)
+            if isinstance(item, Outcome):
+                report.outcomes.append(item)
+                continue
+            batch.append(item)
+            pending += len(item.new)
+            if pending >= WRITE_BATCH:
+                self._flush(batch, store, report)
+                batch, pending = [], 0
+        self._flush(batch, store, report)
+        bar.close()
+        # Only now: a run interrupted before this point still finds the documents it did not re-chunk.
+        with self.catalog.transaction():
+            self.catalog.set_meta("chunking", self.planner.chunking)
+
+    def _flush(self, batch: Sequence[DocumentWrite], store: VectorStore, report: IngestReport) -> None:
+        """Embed and write one batch of documents (the three steps of the module docstring)."""
+        if not batch:
+            return
+        new = [(write, i) for write in batch for i in write.new]
+        ids = [write.ids[i] for write, i in new]
+        if new:
+            vectors = self.embedder.embed([write.chunks[i].text for write, i in new])
+            with self.catalog.transaction():
+                self.catalog.journal_add("add", store.name, ids)
+            store.upsert(ids, vectors, [write.doc_id for write, _ in new])
+        stale = [cid for write in batch for cid in write.stale]
+        stamp = now()
+        with self.catalog.transaction():
+            for write in batch:
+                self._commit(write, stamp)
+            self.catalog.journal_add("delete", store.name, stale)
+            self.catalog.journal_clear("add", store.name, ids)
+            self.catalog.bump_version()
+        if stale:
+            store.delete(stale)
+            with self.catalog.transaction():
+                self.catalog.journal_clear("delete", store.name, stale)
+        report.outcomes += [
+            Outcome(w.doc_id, w.planned.status, chunks=len(w.ids), embedded=len(w.new), path=str(w.planned.document.path))
+            for w in batch
+        ]
+
+    def _commit(self, write: DocumentWrite, stamp: float) -> None:
+        planned = write.planned
+        document = planned.document
+        existing = self.catalog.document(document.doc_id)
+        self.catalog.replace_chunks(document.doc_id, write.ids, write.chunks)
+        self.catalog.put_text(document.doc_id, document.text)
+        self.catalog.set_line_keys(document.doc_id, planned.keys)
+        self.catalog.put_document(
+            DocumentRecord(
+                doc_id=document.doc_id,
+                root=str(planned.root),
+                path=str(document.path),
+                title=write.chunks[0].title,
+                kind=document.kind,
+                content_hash=planned.content_hash,
+                signature=planned.signature,
+                chars=len(document.text),
+                pages=len(document.pages) or None,
+                n_chunks=len(write.ids),
+                ingested_at=existing.ingested_at if existing else stamp,
+                updated_at=stamp,
+            )
+        )
+
+    # -- re-indexing --------------------------------------------------------------------------
+    def reindex(self, progress: bool = False) -> int:
+        """Re-embed every chunk with the configured model into a new collection, then switch to it."""
+        with self.lock.hold():
+            self.recover()
+            old = self.vectors.live_name
+            name = self.vectors.next_generation()
+            self.vectors.drop(name)  # left by an interrupted re-index
+            store = self.vectors.open(name, check=False)
+            bar = _progress_bar(self.catalog.chunk_count(), progress, unit="chunk", desc="re-embedding")
+            total = 0
+            for batch in self.catalog.iter_chunks(WRITE_BATCH):
+                vectors = self.embedder.embed([c.text for c in batch])
+                store.upsert([c.id for c in batch], vectors, [c.doc_id for c in batch])
+                bar.update(len(batch))
+                total += len(batch)
+            bar.close()
+            with self.catalog.transaction():
+                self.catalog.set_meta(POINTER, name)
+                self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
+                self.catalog.bump_version()
+            self.vectors.drop(old)
+            return total
+
+
+def prefetch(items: Iterable[T], size: int = 32) -> Iterator[T]:
+    """`items`, computed by a background thread up to `size` ahead (chunking overlaps embedding)."""
+    done = object()
+    buffer: queue.Queue[object] = queue.Queue(maxsize=size)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+        except BaseException as exc:  # handed to the consumer, raised there
+            failure.append(exc)
+        finally:
+            buffer.put(done)
+
+    thread = threading.Thread(target=produce, name="askdocs-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                break
+            yield item  # type: ignore[misc]
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
+def _progress_bar(total: int, enabled: bool, unit: str, desc: str):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, desc=desc, disable=not enabled or total < 64, leave=False)
+
