@@ -62,7 +62,7 @@ class Collection:
 
     @cached_property
     def writer(self) -> Writer:
-        return Writer(self.catalog, self.vectors, self.embedder, self.planner, self.lock)
+        return Writer(self.catalog, self.vectors, self.embedder, self.planner, self.lock, self.settings.write_batch)
 
     @cached_property
     def retriever(self) -> Retriever:

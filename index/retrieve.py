@@ -54,6 +54,15 @@ class Passage:
         }
 
 
+@dataclass(frozen=True)
+class DocumentView:
+    """What the index holds of one document: its record, its (uncleaned) text and its chunks."""
+
+    record: DocumentRecord
+    text: str
+    chunks: tuple[ChunkRecord, ...]
+
+
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> dict[str, float]:
     """RRF (Cormack et al. 2009): each list adds 1/(k + rank); normalised so the ideal is 1.0."""
     fused: dict[str, float] = {}
@@ -126,6 +135,14 @@ class Retriever:
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
         return self.catalog.document_chunks(doc_id)
+
+    def document_view(self, doc_id: str) -> DocumentView | None:
+        """A document's record, text and chunks, read together (one snapshot)."""
+        with self.catalog.read():
+            record = self.catalog.document(doc_id)
+            if record is None:
+                return None
+            return DocumentView(record, self.catalog.text(doc_id) or "", tuple(self.catalog.document_chunks(doc_id)))
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
         return self.catalog.chunks(ids)

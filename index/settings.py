@@ -30,6 +30,9 @@ class IndexSettings(BaseModel):
         50, ge=1, le=1000, description="Passages each retriever (dense, keyword) proposes before fusion."
     )
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    write_batch: int = Field(
+        256, ge=1, le=100_000, description="Chunks embedded and committed per step of an ingest (a crash loses at most one step)."
+    )
     write_wait: float = Field(
         600.0,
         ge=0,

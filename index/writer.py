@@ -31,8 +31,6 @@ from index.store import POINTER, VectorStore, Vectors
 
 log = logging.getLogger(__name__)
 
-# Chunks embedded and committed per step; a crash loses at most one step of work.
-WRITE_BATCH = 256
 T = TypeVar("T")
 
 
@@ -40,8 +38,9 @@ class Writer:
     """Applies plans (ingest, remove), re-indexes, and recovers from interrupted writes."""
 
     def __init__(
-        self, catalog: Catalog, vectors: Vectors, embedder: Embedder, planner: Planner, lock: WriteLock
+        self, catalog: Catalog, vectors: Vectors, embedder: Embedder, planner: Planner, lock: WriteLock, batch: int = 256
     ) -> None:
+        self.batch = batch  # chunks embedded and committed per step: a crash loses at most one step
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -115,7 +114,7 @@ class Writer:
                 continue
             batch.append(item)
             pending += len(item.new)
-            if pending >= WRITE_BATCH:
+            if pending >= self.batch:
                 self._flush(batch, store, report)
                 batch, pending = [], 0
         self._flush(batch, store, report)
@@ -187,7 +186,7 @@ class Writer:
             store = self.vectors.open(name, check=False)
             bar = _progress_bar(self.catalog.chunk_count(), progress, unit="chunk", desc="re-embedding")
             total = 0
-            for batch in self.catalog.iter_chunks(WRITE_BATCH):
+            for batch in self.catalog.iter_chunks(self.batch):
                 vectors = self.embedder.embed([c.text for c in batch])
                 store.upsert([c.id for c in batch], vectors, [c.doc_id for c in batch])
                 bar.update(len(batch))
