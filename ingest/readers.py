@@ -1,8 +1,8 @@
 """Readers: one file in, one `SourceDocument` out, or an `IngestError` naming the file and a fix.
 
-Parsing is left to well-kept libraries (pypdf, python-docx, trafilatura; scanned pages through
-Tesseract); what is ours is choosing the reader, deciding what counts as bad input, and keeping page
-spans so citations can name a page.
+Parsing is left to well-kept libraries (see `FORMATS`); what is ours is choosing the reader,
+deciding what counts as bad input, and keeping page spans so citations can name a page, a slide,
+a sheet or a chapter.
 """
 
 from __future__ import annotations
@@ -10,10 +10,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
+from ingest.epub import read_epub
 from ingest.errors import IngestError, UnsupportedFile, unreadable
-from ingest.models import SourceDocument
+from ingest.mail import read_eml
+from ingest.models import Attachment, SourceDocument
+from ingest.office import read_csv, read_odt, read_pptx, read_rtf, read_xlsx
 from ingest.settings import IngestSettings
 from ingest.text import decode_text, join_pages
 
@@ -60,6 +65,26 @@ def parse(doc_id: str, path: Path, data: bytes, settings: IngestSettings | None 
     if not document.text.strip():
         raise IngestError(path, "no text could be extracted")
     return document
+
+
+def attachment_id(parent_id: str, name: str) -> str:
+    """The document id of a file carried by another document: `mail.eml/report.pdf`."""
+    return f"{parent_id}/{name}"
+
+
+def read_attachment(
+    parent: SourceDocument, attachment: Attachment, settings: IngestSettings | None = None
+) -> SourceDocument:
+    """Read a file `parent` carries as a document of its own, with the readers of its type.
+
+    Its id is `attachment_id(parent.doc_id, attachment.name)`, its `parent` the carrier's id and its
+    `path` the carrier's file. Errors name it as `<carrier path>/<name>`.
+    """
+    shown = Path(f"{parent.path}/{attachment.name}")
+    if not attachment.data.strip():
+        raise IngestError(shown, "attachment is empty")
+    document = parse(attachment_id(parent.doc_id, attachment.name), shown, attachment.data, settings)
+    return replace(document, path=parent.path, parent=parent.doc_id)
 
 
 def _read_text(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
@@ -159,17 +184,55 @@ def _read_docx(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -
     )
 
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+@dataclass(frozen=True)
+class Format:
+    """A kind of file the readers take: its suffixes, its reader, and what is read of it."""
 
-_READERS: dict[str, Reader] = {
-    **{suffix: _read_text for suffix in TEXT_SUFFIXES},
-    **{suffix: _read_html for suffix in HTML_SUFFIXES},
-    ".pdf": _read_pdf,
-    ".docx": _read_docx,
-}
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+    suffixes: tuple[str, ...]
+    reader: Reader
+    reads: str
 
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+# The one list of formats: discovery, the upload check and the README's table all come from it.
+FORMATS: tuple[Format, ...] = (
+    Format((".txt", ".md", ".markdown", ".rst", ".text"), _read_text, "the text, as UTF-8 or the encoding charset-normalizer finds"),
+    Format((".html", ".htm", ".xhtml"), _read_html, "the visible article text (trafilatura): no scripts, styles or navigation"),
+    Format(
+        (".pdf",),
+        _read_pdf,
+        "text per page (pypdf), page numbers kept; pages with no text layer (scans) are read by OCR "
+        "(Tesseract through pytesseract, pages rendered by pypdfium2) unless `ocr` is off",
+    ),
+    Format((".docx",), _read_docx, "paragraphs and tables (python-docx)"),
+    Format((".pptx",), read_pptx, "the text of each slide and its notes (python-pptx); slides are the pages"),
+    Format(
+        (".xlsx",),
+        read_xlsx,
+        "each row with its column headers, `Region: North; Sales: 120` (openpyxl; stored values of formulas); "
+        "sheets are the pages",
+    ),
+    Format((".csv",), read_csv, "each row with its column headers (the standard library's csv)"),
+    Format((".epub",), read_epub, "the text of each chapter in reading order (ebooklib, html-text); chapters are the pages"),
+    Format(
+        (".eml",),
+        partial(read_eml, known=is_supported),
+        "Subject, From, To, Cc, Date and the body, plain text preferred over HTML (the standard library's email); "
+        "attachments of the types in this table become documents of their own",
+    ),
+    Format((".rtf",), read_rtf, "the text (striprtf)"),
+    Format((".odt",), read_odt, "headings, paragraphs, lists and tables (odfpy)"),
+)
+
+_READERS: dict[str, Reader] = {suffix: fmt.reader for fmt in FORMATS for suffix in fmt.suffixes}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+
+
+def formats_table() -> str:
+    """The formats as the Markdown table the README shows."""
+    rows = ["| files | what is read |", "|---|---|"]
+    rows += [f"| {', '.join(f'`{s}`' for s in fmt.suffixes)} | {fmt.reads} |" for fmt in FORMATS]
+    return "\n".join(rows)

@@ -37,12 +37,26 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def join_pages(sections: Sequence[tuple[str, str | None]], first: int = 1) -> tuple[str, tuple[Page, ...]]:
-    """One text from (text, label) sections, numbered from `first`, each keeping its span."""
+def html_to_text(html: str) -> str:
+    """All visible text of an HTML fragment, a line per block: for HTML that is content throughout.
+
+    Web pages go through trafilatura's article extraction instead; a mail body or an e-book chapter
+    has no navigation to strip, and article heuristics would drop its short lines (a greeting).
+    """
+    import html_text
+
+    tree = html_text.parse_html(html)
+    for head in tree.xpath("//head"):
+        head.drop_tree()
+    return html_text.extract_text(tree, guess_layout=True)
+
+
+def join_pages(sections: Sequence[tuple[str, str | None]]) -> tuple[str, tuple[Page, ...]]:
+    """One text from (text, label) sections, numbered from 1, each keeping its span."""
     pages: list[Page] = []
     parts: list[str] = []
     offset = 0
-    for number, (text, label) in enumerate(sections, start=first):
+    for number, (text, label) in enumerate(sections, start=1):
         pages.append(Page(number=number, start=offset, end=offset + len(text), label=label))
         parts.append(text)
         offset += len(text) + len(PAGE_SEPARATOR)
