@@ -78,8 +78,9 @@ def read_xlsx(doc_id: str, path: Path, data: bytes, settings: IngestSettings) ->
         # SyntaxError covers the XML parser's ParseError for a damaged sheet.
         raise unreadable(path, ".xlsx", exc) from None
     text, pages = join_pages(sections)
+    # Without a title of its own, a sheet is named by its file: a first row is no headline.
     return SourceDocument(
-        doc_id=doc_id, path=path, text=text, title=(title or "").strip() or None, pages=pages, kind="xlsx"
+        doc_id=doc_id, path=path, text=text, title=(title or "").strip() or path.stem, pages=pages, kind="xlsx"
     )
 
 
@@ -106,7 +107,7 @@ def read_csv(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> 
         raise IngestError(
             path, f"malformed CSV in the row starting at line {row_start} ({exc}): fix the quoting or export it again"
         ) from None
-    return SourceDocument(doc_id=doc_id, path=path, text=body, kind="csv")
+    return SourceDocument(doc_id=doc_id, path=path, text=body, title=path.stem, kind="csv")
 
 
 def _shape_texts(shapes: Iterable[Any]) -> Iterator[str]:

@@ -222,6 +222,7 @@ def test_csv_rows_carry_their_headers(tmp_path: Path) -> None:
         "City: Lisbon; Population: 545000; Note: capital; on the Tagus",
         "City: Porto; Population: 232000",
     ]
+    assert document.title == "cities"  # not the first row
 
 
 def test_chunks_of_a_long_table_end_between_rows(tmp_path: Path) -> None:
