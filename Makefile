@@ -23,7 +23,9 @@ help:
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
 
+# OCR of scanned PDFs runs Debian's Tesseract (pytesseract only drives it).
 install: $(STAMP)
+	test -x /usr/bin/tesseract || (apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

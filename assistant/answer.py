@@ -238,6 +238,7 @@ class Assistant:
             start=passage.start,
             end=passage.end,
             page=passage.page,
+            label=passage.label,
             score=round(passage.score, 6),
             quote_start=quote_start,
             quote_end=quote_end,
@@ -259,4 +260,6 @@ def _retrieved(p: Passage) -> RetrievedPassage:
 
 
 def _related(p: Passage) -> Related:
-    return Related(source=p.doc_id, title=p.title, text=p.text, start=p.start, end=p.end, page=p.page, score=round(p.score, 6))
+    return Related(
+        source=p.doc_id, title=p.title, text=p.text, start=p.start, end=p.end, page=p.page, label=p.label, score=round(p.score, 6)
+    )

@@ -36,6 +36,7 @@ class Citation(BaseModel):
     start: int
     end: int
     page: int | None = None
+    label: str | None = None  # how the page is named when "page N" would be wrong: "slide 3", "sheet Budget"
     score: float
     quote_start: int | None = None  # offsets of the quote in the document, when found
     quote_end: int | None = None
@@ -53,6 +54,7 @@ class Related(BaseModel):
     start: int
     end: int
     page: int | None = None
+    label: str | None = None
     score: float
 
 
@@ -129,7 +131,7 @@ class Answer(BaseModel):
             "answer": self.text,
             "refused": self.refused,
             "citations": [
-                c.model_dump(include={"n", "source", "title", "text", "quote", "start", "end", "page", "score"})
+                c.model_dump(include={"n", "source", "title", "text", "quote", "start", "end", "page", "label", "score"})
                 for c in self.citations
             ],
             "related": [r.model_dump() for r in self.related],

@@ -13,6 +13,7 @@ up with yet, so a crash between the two is repaired by the next write (`index.wr
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 import time
@@ -37,7 +38,9 @@ CREATE TABLE IF NOT EXISTS documents (
     pages INTEGER,
     n_chunks INTEGER NOT NULL,
     ingested_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    parent TEXT,
+    ocr_pages TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
@@ -47,9 +50,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
-    page INTEGER
+    page INTEGER,
+    label TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, chunk_no);
+CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -73,6 +78,11 @@ CREATE TABLE IF NOT EXISTS journal (
     PRIMARY KEY (chunk_id, collection, op)
 ) WITHOUT ROWID;
 """
+# Columns added since the first release, by table: added to an older catalog when it is opened.
+ADDED_COLUMNS = {
+    "documents": {"parent": "TEXT", "ocr_pages": "TEXT NOT NULL DEFAULT '[]'"},
+    "chunks": {"label": "TEXT"},
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,13 @@ class DocumentRecord:
     n_chunks: int
     ingested_at: float
     updated_at: float
+    parent: str | None = None  # the document carrying this one (a mail, for its attachments)
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was recognised from their image
+
+    @classmethod
+    def from_row(cls, row: Sequence[object]) -> DocumentRecord:
+        *head, parent, ocr_pages = row
+        return cls(*head, parent=parent, ocr_pages=tuple(json.loads(str(ocr_pages or "[]"))))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,7 @@ class ChunkRecord:
     end: int
     page: int | None
     title: str
+    label: str | None = None  # how a citation names the page: "slide 3", "sheet Budget"
 
 
 @dataclass(frozen=True)
@@ -121,7 +139,19 @@ class Catalog:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        db = self._db
+        existing = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table, columns in ADDED_COLUMNS.items():
+            if table not in existing:
+                continue
+            present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        db.executescript(SCHEMA)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -198,23 +228,28 @@ class Catalog:
 
     # -- documents ----------------------------------------------------------------------------
     def documents(self, root: str | None = None) -> list[DocumentRecord]:
-        sql = "SELECT * FROM documents" + (" WHERE root = ?" if root else "") + " ORDER BY doc_id"
-        return [DocumentRecord(*row) for row in self._db.execute(sql, (root,) if root else ())]
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents" + (" WHERE root = ?" if root else "") + " ORDER BY doc_id"
+        return [DocumentRecord.from_row(row) for row in self._db.execute(sql, (root,) if root else ())]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
-        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return DocumentRecord(*row) if row else None
+        row = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return DocumentRecord.from_row(row) if row else None
+
+    def children(self, doc_id: str) -> list[DocumentRecord]:
+        """The documents `doc_id` carries (a mail's attachments)."""
+        rows = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE parent = ? ORDER BY doc_id", (doc_id,))
+        return [DocumentRecord.from_row(row) for row in rows]
 
     def document_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
 
     def put_document(self, record: DocumentRecord) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO documents({_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 14)})",
             (
                 record.doc_id, record.root, record.path, record.title, record.kind, record.content_hash,
                 record.signature, record.chars, record.pages, record.n_chunks, record.ingested_at,
-                record.updated_at,
+                record.updated_at, record.parent, json.dumps(list(record.ocr_pages)),
             ),
         )
 
@@ -273,12 +308,12 @@ class Catalog:
     def replace_chunks(self, doc_id: str, ids: Sequence[str], chunks: Sequence[Chunk]) -> None:
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         self._db.executemany(
-            'INSERT INTO chunks(id, doc_id, chunk_no, text, start, "end", page) VALUES (?,?,?,?,?,?,?)',
-            [(cid, doc_id, c.chunk_no, c.text, c.start, c.end, c.page) for cid, c in zip(ids, chunks, strict=True)],
+            'INSERT INTO chunks(id, doc_id, chunk_no, text, start, "end", page, label) VALUES (?,?,?,?,?,?,?,?)',
+            [(cid, doc_id, c.chunk_no, c.text, c.start, c.end, c.page, c.label) for cid, c in zip(ids, chunks, strict=True)],
         )
 
     _CHUNK_SELECT = (
-        'SELECT c.id, c.doc_id, c.chunk_no, c.text, c.start, c."end", c.page, d.title '
+        'SELECT c.id, c.doc_id, c.chunk_no, c.text, c.start, c."end", c.page, d.title, c.label '
         "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
     )
 
@@ -374,6 +409,12 @@ class Catalog:
             "DELETE FROM journal WHERE chunk_id = ? AND collection = ? AND op = ?",
             [(cid, collection, op) for cid in chunk_ids],
         )
+
+
+_DOCUMENT_COLUMNS = (
+    "doc_id, root, path, title, kind, content_hash, signature, chars, pages, n_chunks, ingested_at, updated_at, "
+    "parent, ocr_pages"
+)
 
 
 def now() -> float:

@@ -29,7 +29,7 @@ from ingest.clean import line_keys
 from ingest.discover import Target, doc_id_for, targets_for
 from ingest.errors import IngestError, UnsupportedFile
 from ingest.models import Chunk, SourceDocument
-from ingest.readers import is_supported, parse, read_bytes
+from ingest.readers import attachment_id, is_supported, parse, read_attachment, read_bytes
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,10 @@ class Planner:
     def chunking(self) -> str:
         """What every document's chunks depend on besides its own bytes and shared lines."""
         return json.dumps(
-            [PIPELINE_VERSION, self.ingest.chunk_tokens, self.ingest.chunk_overlap, self.ingest.boilerplate_min_lines, self.model_name]
+            [
+                PIPELINE_VERSION, self.ingest.chunk_tokens, self.ingest.chunk_overlap, self.ingest.boilerplate_min_lines,
+                self.ingest.ocr, self.model_name,
+            ]
         )
 
     def signature(self, content_hash: str, repeated: Iterable[str]) -> str:
@@ -138,7 +141,10 @@ class Planner:
         for target in targets:
             if target.sweep:
                 seen = {doc_id_for(target.root, f) for f in target.files}
-                removals += [r.doc_id for r in self.catalog.documents(root=str(target.root)) if r.doc_id not in seen]
+                # A mail's attachments stay while the mail does; reading the mail decides about them.
+                removals += [
+                    r.doc_id for r in self.catalog.documents(root=str(target.root)) if r.doc_id not in seen and r.parent not in seen
+                ]
         return self._plan(targets, removals, plan)
 
     def plan_changes(self, root: Path, changed: Iterable[Path]) -> Plan:
@@ -165,8 +171,10 @@ class Planner:
 
     def _plan(self, targets: list[Target], removal_ids: list[str], plan: Plan) -> Plan:
         with self.catalog.read():
-            changed, unchanged = self._read(targets, plan)
-            plan.removals = [r for r in (self.catalog.document(d) for d in sorted(set(removal_ids))) if r is not None]
+            changed, unchanged, dropped = self._read(targets, plan)
+            removing = set(removal_ids) | dropped
+            removing |= {child.doc_id for doc_id in list(removing) for child in self.catalog.children(doc_id)}
+            plan.removals = [r for r in (self.catalog.document(d) for d in sorted(removing)) if r is not None]
             counts = _KeyCounts(self.catalog)
             for record in plan.removals:
                 counts.forget(record.doc_id)
@@ -188,11 +196,13 @@ class Planner:
 
     def _read(
         self, targets: list[Target], plan: Plan
-    ) -> tuple[dict[str, _Read], dict[str, DocumentRecord]]:
-        """Parse the files whose bytes changed; note the others as unchanged (and moved, if they moved)."""
+    ) -> tuple[dict[str, _Read], dict[str, DocumentRecord], set[str]]:
+        """Parse the files whose bytes changed, and the attachments they carry; note the others as
+        unchanged (and moved, if they moved). Also returns the attachments a changed mail no longer has."""
         max_bytes = int(self.ingest.max_file_mb * 1_000_000)
         changed: dict[str, _Read] = {}
         unchanged: dict[str, DocumentRecord] = {}
+        dropped: set[str] = set()
         for target in targets:
             plan.outcomes += [
                 Outcome(doc_id_for(target.root, p), "skipped", reason=f"unsupported file type '{p.suffix or p.name}'", path=str(p))
@@ -205,11 +215,12 @@ class Planner:
                     data = read_bytes(path, max_bytes)
                     content_hash = hashlib.sha256(data).hexdigest()
                     if existing and existing.content_hash == content_hash:
-                        if existing.path != str(path) or existing.root != str(target.root):
-                            plan.moves.append(replace(existing, root=str(target.root), path=str(path)))
-                        unchanged[doc_id] = existing
+                        for record in [existing, *self.catalog.children(doc_id)]:
+                            if record.path != str(path) or record.root != str(target.root):
+                                plan.moves.append(replace(record, root=str(target.root), path=str(path)))
+                            unchanged[record.doc_id] = record
                         continue
-                    document = parse(doc_id, path, data)
+                    document = parse(doc_id, path, data, self.ingest)
                 except UnsupportedFile as exc:
                     plan.outcomes.append(Outcome(doc_id, "skipped", reason=exc.reason, path=str(path)))
                     continue
@@ -218,7 +229,43 @@ class Planner:
                     plan.outcomes.append(Outcome(doc_id, "failed", reason=exc.reason + kept, path=str(path)))
                     continue
                 changed[doc_id] = _Read(document, target.root, content_hash, "updated" if existing else "added")
-        return changed, unchanged
+                carried = self._read_attachments(document, target.root, plan, changed, unchanged)
+                dropped |= {child.doc_id for child in self.catalog.children(doc_id)} - carried
+        return changed, unchanged, dropped
+
+    def _read_attachments(
+        self, carrier: SourceDocument, root: Path, plan: Plan, changed: dict[str, _Read], unchanged: dict[str, DocumentRecord]
+    ) -> set[str]:
+        """Read each attachment of `carrier` as a document of its own; returns the ids it carries."""
+        carried: set[str] = set()
+        for attachment in carrier.attachments:
+            child_id = attachment_id(carrier.doc_id, attachment.name)
+            carried.add(child_id)
+            existing = self.catalog.document(child_id)
+            content_hash = hashlib.sha256(attachment.data).hexdigest()
+            if existing and existing.content_hash == content_hash:
+                unchanged[child_id] = existing
+                continue
+            try:
+                document = read_attachment(carrier, attachment, self.ingest)
+            except IngestError as exc:
+                kept = " (the version ingested earlier is kept)" if existing else ""
+                plan.outcomes.append(Outcome(child_id, "failed", reason=exc.reason + kept, path=str(carrier.path)))
+                continue
+            changed[child_id] = _Read(document, root, content_hash, "updated" if existing else "added")
+        return carried
+
+    def _reread(self, record: DocumentRecord) -> tuple[SourceDocument, str]:
+        """A stored document read again from its file (an attachment, from the mail carrying it)."""
+        path = Path(record.path)
+        data = read_bytes(path, int(self.ingest.max_file_mb * 1_000_000))
+        if record.parent is None:
+            return parse(record.doc_id, path, data, self.ingest), hashlib.sha256(data).hexdigest()
+        carrier = parse(record.parent, path, data, self.ingest)
+        for attachment in carrier.attachments:
+            if attachment_id(carrier.doc_id, attachment.name) == record.doc_id:
+                return read_attachment(carrier, attachment, self.ingest), hashlib.sha256(attachment.data).hexdigest()
+        raise IngestError(path, f"no longer carries {record.doc_id}")
 
     def _neighbours(
         self, counts: _KeyCounts, touched: set[str], unchanged: dict[str, DocumentRecord]
@@ -236,14 +283,12 @@ class Planner:
             stored_keys = self.catalog.line_keys(doc_id)
             if self.signature(record.content_hash, counts.repeated(stored_keys)) == record.signature:
                 continue
-            path = Path(record.path)
             try:
-                data = read_bytes(path, int(self.ingest.max_file_mb * 1_000_000))
-                document = parse(doc_id, path, data)
+                document, content_hash = self._reread(record)
             except IngestError as exc:
                 log.warning("%s: cannot re-read to update its boilerplate (%s); keeping it as it is", doc_id, exc.reason)
                 continue
-            found[doc_id] = _Read(document, Path(record.root), hashlib.sha256(data).hexdigest(), "updated")
+            found[doc_id] = _Read(document, Path(record.root), content_hash, "updated")
         return found
 
     # -- chunking -----------------------------------------------------------------------------

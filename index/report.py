@@ -19,6 +19,7 @@ class Outcome:
     embedded: int = 0
     reason: str | None = None
     path: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was recognised from their image
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -28,6 +29,7 @@ class Outcome:
             "embedded": self.embedded,
             "reason": self.reason,
             "path": self.path,
+            "ocr_pages": list(self.ocr_pages),
         }
 
 

@@ -37,6 +37,7 @@ class Passage:
     keyword_score: float | None  # BM25
     dense_rank: int | None
     keyword_rank: int | None
+    label: str | None = None  # how the page is named when "page N" would be wrong: "slide 3", "sheet Budget"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +48,7 @@ class Passage:
             "start": self.start,
             "end": self.end,
             "page": self.page,
+            "label": self.label,
             "chunk": self.chunk_no,
             "score": round(self.score, 6),
             "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
@@ -178,4 +180,5 @@ def _passage(
         keyword_score=k_score,
         dense_rank=d_rank,
         keyword_rank=k_rank,
+        label=record.label,
     )

@@ -147,7 +147,10 @@ class Writer:
             with self.catalog.transaction():
                 self.catalog.journal_clear("delete", store.name, stale)
         report.outcomes += [
-            Outcome(w.doc_id, w.planned.status, chunks=len(w.ids), embedded=len(w.new), path=str(w.planned.document.path))
+            Outcome(
+                w.doc_id, w.planned.status, chunks=len(w.ids), embedded=len(w.new), path=str(w.planned.document.path),
+                ocr_pages=w.planned.document.ocr_pages,
+            )
             for w in batch
         ]
 
@@ -172,6 +175,8 @@ class Writer:
                 n_chunks=len(write.ids),
                 ingested_at=existing.ingested_at if existing else stamp,
                 updated_at=stamp,
+                parent=document.parent,
+                ocr_pages=document.ocr_pages,
             )
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.clean import CleanText, clean
-from ingest.models import Chunk, SourceDocument
+from ingest.models import Chunk, Page, SourceDocument
 from ingest.settings import IngestSettings
 
 Tokenize = Callable[[str], list[int]]
@@ -54,13 +54,13 @@ class Chunker:
             include_metadata=False,
         )
 
-    def _sections(self, document: SourceDocument, repeated: frozenset[str]) -> list[tuple[CleanText, int, int | None]]:
-        """Cleaned text per page (or the whole text), with the page's start offset and number."""
+    def _sections(self, document: SourceDocument, repeated: frozenset[str]) -> list[tuple[CleanText, int, Page | None]]:
+        """Cleaned text per page (or the whole text), with the page's start offset and the page."""
         min_lines = self.settings.boilerplate_min_lines
         if not document.pages:
             return [(clean(document.text, repeated, min_lines), 0, None)]
         return [
-            (clean(document.text[page.start : page.end], repeated, min_lines), page.start, page.number)
+            (clean(document.text[page.start : page.end], repeated, min_lines), page.start, page)
             for page in document.pages
         ]
 
@@ -87,7 +87,8 @@ class Chunker:
                         start=base + start,
                         end=base + end,
                         title=title,
-                        page=page,
+                        page=page.number if page else None,
+                        label=page.label if page else None,
                     )
                 )
                 cursor = found + 1

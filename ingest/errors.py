@@ -8,6 +8,8 @@ graph, so that every layer can raise them; each package adds its specific errors
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 
@@ -50,3 +52,14 @@ class IngestError(AskdocsError):
 
 class UnsupportedFile(IngestError):
     """The file type has no reader; such files are skipped, not counted as failures."""
+
+
+_OBJECT_REPR = re.compile(r"'?<[\w.]+ object at 0x[0-9a-f]+>'?")
+
+
+def unreadable(path: Path | str, kind: str, exc: BaseException) -> IngestError:
+    """The error for a file its library cannot open: not an archive at all, or damaged inside."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return IngestError(path, f"is not a {kind} file (not a zip archive): is the file extension right?")
+    detail = " ".join(_OBJECT_REPR.sub("the file", str(exc)).split())[:200]
+    return IngestError(path, f"corrupt or unreadable {kind} ({type(exc).__name__}: {detail}): open it and save it again")

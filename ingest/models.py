@@ -8,16 +8,35 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paginated source: its number and its span in the document text."""
+    """One page of a paginated source: its number and its span in the document text.
+
+    `label` is how a citation names the page when "page N" would be wrong: "slide 3",
+    "sheet Budget", "chapter 2 (The Harbour)". None for the pages of a PDF.
+    """
 
     number: int
     start: int
     end: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside another one (a mail's attachment), to be read as its own document."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """A file as read: its text (the coordinate system of every citation offset) and its pages."""
+    """A file as read: its text (the coordinate system of every citation offset) and its pages.
+
+    `ocr_pages` are the numbers of the pages whose text was recognised from their image.
+    `attachments` are the files of a known type it carries; `read_attachment` reads each. A document
+    read from an attachment has `parent`, the id of the document carrying it, and `path` is the
+    carrier's file.
+    """
 
     doc_id: str
     path: Path
@@ -25,17 +44,27 @@ class SourceDocument:
     title: str | None = None
     pages: tuple[Page, ...] = ()
     kind: str = "text"
+    ocr_pages: tuple[int, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    parent: str | None = None
 
     def page_at(self, offset: int) -> int | None:
+        page = self.page_of(offset)
+        return page.number if page else None
+
+    def page_of(self, offset: int) -> Page | None:
         for page in self.pages:
             if page.start <= offset < page.end:
-                return page.number
+                return page
         return None
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`."""
+    """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`.
+
+    `label` is the page's label ("slide 3", "sheet Budget") when it has one.
+    """
 
     doc_id: str
     chunk_no: int
@@ -44,3 +73,4 @@ class Chunk:
     end: int
     title: str
     page: int | None = None
+    label: str | None = None

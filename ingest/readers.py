@@ -1,28 +1,32 @@
 """Readers: one file in, one `SourceDocument` out, or an `IngestError` naming the file and a fix.
 
-Parsing is left to well-kept libraries (pypdf, python-docx, trafilatura); what is ours is choosing
-the reader, deciding what counts as bad input, and keeping page spans so citations can name a page.
+Parsing is left to well-kept libraries (see `FORMATS`); what is ours is choosing the reader,
+deciding what counts as bad input, and keeping page spans so citations can name a page, a slide,
+a sheet or a chapter.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from ingest.errors import IngestError, UnsupportedFile
-from ingest.models import Page, SourceDocument
+from ingest.epub import read_epub
+from ingest.errors import IngestError, UnsupportedFile, unreadable
+from ingest.mail import read_eml
+from ingest.models import Attachment, SourceDocument
+from ingest.office import read_csv, read_odt, read_pptx, read_rtf, read_xlsx
+from ingest.settings import IngestSettings
+from ingest.text import decode_text, join_pages
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
-PAGE_SEPARATOR = "\n\n"
+Reader = Callable[[str, Path, bytes, IngestSettings], SourceDocument]
 
-
-def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+_WORD = re.compile(r"\w")
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -51,46 +55,43 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def parse(doc_id: str, path: Path, data: bytes) -> SourceDocument:
+def parse(doc_id: str, path: Path, data: bytes, settings: IngestSettings | None = None) -> SourceDocument:
     """Turn a file's bytes into a document, choosing the reader by suffix."""
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
         raise UnsupportedFile(path, f"unsupported file type '{suffix or path.name}'")
-    document = reader(doc_id, path, data)
+    document = reader(doc_id, path, data, settings or IngestSettings())
     if not document.text.strip():
-        raise IngestError(path, "no text could be extracted (a scanned PDF needs OCR first)")
+        raise IngestError(path, "no text could be extracted")
     return document
 
 
-def decode_text(path: Path, data: bytes) -> str:
-    """Decode text as UTF-8, else as the encoding charset-normalizer finds; refuse binary data."""
-    head = data[:8192]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(path, "looks binary (NUL bytes), not text: is the file extension right?")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            raise IngestError(
-                path, "is not UTF-8 and no other text encoding fits: re-save it as UTF-8"
-            ) from None
-        text = str(best)
-        log.info("%s: decoded as %s", path, best.encoding)
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(2, len(text[:20000]) // 100):
-        raise IngestError(path, "looks binary (control characters), not text: is the file extension right?")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def attachment_id(parent_id: str, name: str) -> str:
+    """The document id of a file carried by another document: `mail.eml/report.pdf`."""
+    return f"{parent_id}/{name}"
 
 
-def _read_text(doc_id: str, path: Path, data: bytes) -> SourceDocument:
+def read_attachment(
+    parent: SourceDocument, attachment: Attachment, settings: IngestSettings | None = None
+) -> SourceDocument:
+    """Read a file `parent` carries as a document of its own, with the readers of its type.
+
+    Its id is `attachment_id(parent.doc_id, attachment.name)`, its `parent` the carrier's id and its
+    `path` the carrier's file. Errors name it as `<carrier path>/<name>`.
+    """
+    shown = Path(f"{parent.path}/{attachment.name}")
+    if not attachment.data.strip():
+        raise IngestError(shown, "attachment is empty")
+    document = parse(attachment_id(parent.doc_id, attachment.name), shown, attachment.data, settings)
+    return replace(document, path=parent.path, parent=parent.doc_id)
+
+
+def _read_text(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
     return SourceDocument(doc_id=doc_id, path=path, text=decode_text(path, data), kind="text")
 
 
-def _read_html(doc_id: str, path: Path, data: bytes) -> SourceDocument:
+def _read_html(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
     import lxml.html
     import trafilatura
 
@@ -112,7 +113,7 @@ def _read_html(doc_id: str, path: Path, data: bytes) -> SourceDocument:
     return SourceDocument(doc_id=doc_id, path=path, text=text, title=title or None, kind="html")
 
 
-def _read_pdf(doc_id: str, path: Path, data: bytes) -> SourceDocument:
+def _read_pdf(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
     import io
 
     from pypdf import PdfReader
@@ -123,31 +124,41 @@ def _read_pdf(doc_id: str, path: Path, data: bytes) -> SourceDocument:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(path, "PDF is password-protected: save an unprotected copy")
-        page_texts = [page.extract_text() or "" for page in reader.pages]
+        page_texts = [(page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n") for page in reader.pages]
         meta_title = reader.metadata.title if reader.metadata else None
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
-    pages: list[Page] = []
-    parts: list[str] = []
-    offset = 0
-    for number, page_text in enumerate(page_texts, start=1):
-        page_text = page_text.replace("\r\n", "\n").replace("\r", "\n")
-        pages.append(Page(number=number, start=offset, end=offset + len(page_text)))
-        parts.append(page_text)
-        offset += len(page_text) + len(PAGE_SEPARATOR)
+    if not page_texts:
+        raise IngestError(path, "PDF has no pages")
+    # A page without a word in its text layer is a scan (or blank): its text has to be recognised.
+    imaged = [number for number, text in enumerate(page_texts, start=1) if not _WORD.search(text)]
+    ocr_pages: list[int] = []
+    if imaged and settings.ocr:
+        from ingest.ocr import recognise_pages
+
+        for number, text in recognise_pages(path, data, imaged).items():
+            if _WORD.search(text):
+                page_texts[number - 1] = text
+                ocr_pages.append(number)
+    if not any(_WORD.search(text) for text in page_texts):
+        if not settings.ocr:
+            raise IngestError(path, "PDF has no text layer (a scan) and OCR is off: set ASKDOCS_OCR=true to read it")
+        raise IngestError(path, "no text found, not even by OCR: is the PDF blank, or its scan unreadable?")
+    text, pages = join_pages([(page_text, None) for page_text in page_texts])
     return SourceDocument(
         doc_id=doc_id,
         path=path,
-        text=PAGE_SEPARATOR.join(parts),
+        text=text,
         title=(meta_title or "").strip() or None,
-        pages=tuple(pages),
+        pages=pages,
         kind="pdf",
+        ocr_pages=tuple(ocr_pages),
     )
 
 
-def _read_docx(doc_id: str, path: Path, data: bytes) -> SourceDocument:
+def _read_docx(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
     import io
     import zipfile
 
@@ -158,7 +169,7 @@ def _read_docx(doc_id: str, path: Path, data: bytes) -> SourceDocument:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise IngestError(path, f"corrupt or unreadable .docx ({type(exc).__name__}: {exc})") from None
+        raise unreadable(path, ".docx", exc) from None
     blocks: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
@@ -173,9 +184,55 @@ def _read_docx(doc_id: str, path: Path, data: bytes) -> SourceDocument:
     )
 
 
-_READERS: dict[str, Callable[[str, Path, bytes], SourceDocument]] = {
-    **{suffix: _read_text for suffix in TEXT_SUFFIXES},
-    **{suffix: _read_html for suffix in HTML_SUFFIXES},
-    ".pdf": _read_pdf,
-    ".docx": _read_docx,
-}
+@dataclass(frozen=True)
+class Format:
+    """A kind of file the readers take: its suffixes, its reader, and what is read of it."""
+
+    suffixes: tuple[str, ...]
+    reader: Reader
+    reads: str
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+# The one list of formats: discovery, the upload check and the README's table all come from it.
+FORMATS: tuple[Format, ...] = (
+    Format((".txt", ".md", ".markdown", ".rst", ".text"), _read_text, "the text, as UTF-8 or the encoding charset-normalizer finds"),
+    Format((".html", ".htm", ".xhtml"), _read_html, "the visible article text (trafilatura): no scripts, styles or navigation"),
+    Format(
+        (".pdf",),
+        _read_pdf,
+        "text per page (pypdf), page numbers kept; pages with no text layer (scans) are read by OCR "
+        "(Tesseract through pytesseract, pages rendered by pypdfium2) unless `ocr` is off",
+    ),
+    Format((".docx",), _read_docx, "paragraphs and tables (python-docx)"),
+    Format((".pptx",), read_pptx, "the text of each slide and its notes (python-pptx); slides are the pages"),
+    Format(
+        (".xlsx",),
+        read_xlsx,
+        "each row with its column headers, `Region: North; Sales: 120` (openpyxl; stored values of formulas); "
+        "sheets are the pages",
+    ),
+    Format((".csv",), read_csv, "each row with its column headers (the standard library's csv)"),
+    Format((".epub",), read_epub, "the text of each chapter in reading order (ebooklib, html-text); chapters are the pages"),
+    Format(
+        (".eml",),
+        partial(read_eml, known=is_supported),
+        "Subject, From, To, Cc, Date and the body, plain text preferred over HTML (the standard library's email); "
+        "attachments of the types in this table become documents of their own",
+    ),
+    Format((".rtf",), read_rtf, "the text (striprtf)"),
+    Format((".odt",), read_odt, "headings, paragraphs, lists and tables (odfpy)"),
+)
+
+_READERS: dict[str, Reader] = {suffix: fmt.reader for fmt in FORMATS for suffix in fmt.suffixes}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+
+
+def formats_table() -> str:
+    """The formats as the Markdown table the README shows."""
+    rows = ["| files | what is read |", "|---|---|"]
+    rows += [f"| {', '.join(f'`{s}`' for s in fmt.suffixes)} | {fmt.reads} |" for fmt in FORMATS]
+    return "\n".join(rows)

@@ -24,6 +24,11 @@ class IngestSettings(BaseModel):
         description="A block of short lines counts as boilerplate when at least this many of them also "
         "appear in other documents (a site menu, a repeated footer).",
     )
+    ocr: bool = Field(
+        True,
+        description="Read PDF pages that have no text layer (scans) with Tesseract OCR. Off: such pages "
+        "are left out, and a PDF with no text layer at all fails with a reason.",
+    )
 
 
 def public_dump(model: BaseModel) -> dict[str, Any]:

@@ -71,8 +71,10 @@ def answer_html(answer: Answer) -> str:
     return markers_to_links(answer.text, answer.id)
 
 
-def _where(start: int, end: int, page: int | None) -> str:
-    return f"chars {start}–{end}" + (f", page {page}" if page is not None else "")
+def where(start: int, end: int, page: int | None, label: str | None = None) -> str:
+    """Where a passage is: its characters, and its page (or the slide, sheet or chapter it is on)."""
+    place = label or (f"page {page}" if page is not None else None)
+    return f"chars {start}–{end}" + (f", {place}" if place else "")
 
 
 def citation_html(answer_id: str, citation: Citation) -> str:
@@ -81,7 +83,7 @@ def citation_html(answer_id: str, citation: Citation) -> str:
         f'<div class="askdocs-source" id="{anchor(answer_id, citation.n)}">'
         f'<div class="askdocs-source-head"><span class="askdocs-n">[{citation.n}]</span> '
         f"<strong>{escape(citation.title or citation.source)}</strong></div>"
-        f'<div class="askdocs-meta">{escape(citation.source)} · {_where(citation.start, citation.end, citation.page)}'
+        f'<div class="askdocs-meta">{escape(citation.source)} · {escape(where(citation.start, citation.end, citation.page, citation.label))}'
         f" · score {citation.score:.4f}</div>"
         f'<blockquote class="askdocs-passage">{highlight(citation.text, citation.quote)}</blockquote></div>'
     )
@@ -91,7 +93,7 @@ def related_html(passage: Related) -> str:
     return (
         '<div class="askdocs-source askdocs-related">'
         f'<div class="askdocs-source-head"><strong>{escape(passage.title or passage.source)}</strong></div>'
-        f'<div class="askdocs-meta">{escape(passage.source)} · {_where(passage.start, passage.end, passage.page)}'
+        f'<div class="askdocs-meta">{escape(passage.source)} · {escape(where(passage.start, passage.end, passage.page, passage.label))}'
         f" · score {passage.score:.4f}</div>"
         f'<blockquote class="askdocs-passage">{escape(passage.text)}</blockquote></div>'
     )

@@ -86,7 +86,7 @@ def test_eval_run_reports_gate_and_compare(tmp_path: Path) -> None:
     for row in rows:
         assert {"id", "question", "answer", "refused", "citations", "metrics", "latency_ms"} <= row.keys()
         for citation in row["citations"]:
-            assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "score"}
+            assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "label", "score"}
     report = json.loads((run_a / "report.json").read_text())
     metrics = report["metrics"]
     assert metrics["refusal_precision"] == 1.0 and metrics["answerable_refused"] == 0.0

@@ -155,7 +155,7 @@ def test_ask_json_contract_and_chat(tmp_path: Path, corpus_copy: Path) -> None:
     assert {"question", "answer", "refused", "citations", "timings_ms"} <= out.keys()
     assert out["refused"] is False and "Law on Digital Evidence" in out["answer"]
     citation = out["citations"][0]
-    assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "score"}
+    assert set(citation) == {"n", "source", "title", "text", "quote", "start", "end", "page", "label", "score"}
     assert citation["source"] == "000_92d15d5cd8394714.txt" and citation["quote"] in citation["text"]
     source = (corpus_copy / citation["source"]).read_text(encoding="utf-8")
     assert " ".join(citation["quote"].split()) in " ".join(source[citation["start"] : citation["end"]].split())

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ui.cli import main
+from ui import render
 from ui.cli.common import State, handle_errors, pass_state, print_json
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def print_answer(answer: Answer) -> None:
         return
     click.echo()
     for citation in answer.citations:
-        where = f"chars {citation.start}-{citation.end}" + (f", page {citation.page}" if citation.page else "")
+        where = render.where(citation.start, citation.end, citation.page, citation.label)
         click.secho(f"[{citation.n}] {citation.source} ({where}) — {citation.title}", bold=True)
         click.echo(textwrap.indent(textwrap.fill(f"“{citation.quote}”", 96), "    "))
 

@@ -34,7 +34,8 @@ def _print_report(report: IngestReport, verbose: bool) -> None:
         elif outcome.status == "removed":
             click.echo(f"{label} {outcome.source} ({outcome.chunks} chunks)")
         else:
-            click.echo(f"{label} {outcome.source} ({outcome.chunks} chunks, {outcome.embedded} embedded)")
+            ocr = f"; text of page {', '.join(map(str, outcome.ocr_pages))} read by OCR" if outcome.ocr_pages else ""
+            click.echo(f"{label} {outcome.source} ({outcome.chunks} chunks, {outcome.embedded} embedded{ocr})")
     counts = ", ".join(f"{report.count(s)} {s}" for s in STATUSES)
     click.echo(f"{counts}; {report.embedded} chunks embedded in {report.seconds:.1f} s")
 

@@ -7,6 +7,7 @@ import textwrap
 import click
 
 from ui.cli import main
+from ui import render
 from ui.cli.common import State, handle_errors, pass_state, print_json
 
 
@@ -33,6 +34,6 @@ def search(state: State, query: str, top_k: int | None, doc_ids: tuple[str, ...]
     if not passages:
         click.echo("No passages found. Is anything ingested? (`askdocs docs`)")
     for rank, passage in enumerate(passages, start=1):
-        where = f"chars {passage.start}-{passage.end}" + (f", page {passage.page}" if passage.page else "")
+        where = render.where(passage.start, passage.end, passage.page, passage.label)
         click.secho(f"{rank}. {passage.doc_id}  ({where})  score {passage.score:.3f}", bold=True)
         click.echo(textwrap.indent(textwrap.fill(passage.text[:600], 96), "   "))

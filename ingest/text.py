@@ -1,0 +1,63 @@
+"""Text helpers the readers share: decoding bytes, turning HTML into text, laying out pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.errors import IngestError
+from ingest.models import Page
+
+log = logging.getLogger(__name__)
+
+PAGE_SEPARATOR = "\n\n"
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode text as UTF-8, else as the encoding charset-normalizer finds; refuse binary data."""
+    head = data[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(path, "looks binary (NUL bytes), not text: is the file extension right?")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise IngestError(
+                path, "is not UTF-8 and no other text encoding fits: re-save it as UTF-8"
+            ) from None
+        text = str(best)
+        log.info("%s: decoded as %s", path, best.encoding)
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(2, len(text[:20000]) // 100):
+        raise IngestError(path, "looks binary (control characters), not text: is the file extension right?")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def html_to_text(html: str) -> str:
+    """All visible text of an HTML fragment, a line per block: for HTML that is content throughout.
+
+    Web pages go through trafilatura's article extraction instead; a mail body or an e-book chapter
+    has no navigation to strip, and article heuristics would drop its short lines (a greeting).
+    """
+    import html_text
+
+    tree = html_text.parse_html(html)
+    for head in tree.xpath("//head"):
+        head.drop_tree()
+    return html_text.extract_text(tree, guess_layout=True)
+
+
+def join_pages(sections: Sequence[tuple[str, str | None]]) -> tuple[str, tuple[Page, ...]]:
+    """One text from (text, label) sections, numbered from 1, each keeping its span."""
+    pages: list[Page] = []
+    parts: list[str] = []
+    offset = 0
+    for number, (text, label) in enumerate(sections, start=1):
+        pages.append(Page(number=number, start=offset, end=offset + len(text), label=label))
+        parts.append(text)
+        offset += len(text) + len(PAGE_SEPARATOR)
+    return PAGE_SEPARATOR.join(parts), tuple(pages)
