@@ -48,12 +48,21 @@ class Collection:
     def close(self) -> None:
         self.catalog.close()
 
+    @property
+    def name(self) -> str:
+        return self.settings.collection
+
+    def recorded_model(self) -> str | None:
+        """The embedding model that built this collection's vectors, as the catalog records it."""
+        recorded = json.loads(self.catalog.get_meta("embedding") or "null")
+        return recorded["model"] if recorded else None
+
     def check_model(self) -> None:
         """Refuse to mix vectors of two embedding models: the catalog records which one built it."""
         recorded = json.loads(self.catalog.get_meta("embedding") or "null")
         if recorded and recorded["model"] != self.embedder.name and self.catalog.chunk_count():
             raise EmbeddingModelMismatch(
-                str(self.settings.data_dir), recorded["model"], recorded.get("dim"), self.embedder.name, self.embedder.dimension
+                str(self.settings.collection_dir), recorded["model"], recorded.get("dim"), self.embedder.name, self.embedder.dimension
             )
 
     @cached_property

@@ -37,3 +37,11 @@ class IndexBusy(Conflict):
 
 class IndexDamaged(AskdocsError):
     """The catalog, the keyword index and Chroma disagree in a way `askdocs doctor --repair` cannot fix."""
+
+
+class UnknownCollection(NotFound):
+    """A collection name that the data directory does not have."""
+
+
+class CollectionExists(Conflict):
+    """A collection name already in use."""

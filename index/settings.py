@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 PACKAGED_EMBED_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_COLLECTION = "default"
+COLLECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
 class IndexSettings(BaseModel):
@@ -18,7 +20,17 @@ class IndexSettings(BaseModel):
         description="URL of a Chroma server (for example http://127.0.0.1:8000). Unset: an embedded "
         "Chroma under data_dir.",
     )
-    collection: str = Field("askdocs", min_length=3, max_length=50, description="Chroma collection name.")
+    collection: str = Field(
+        DEFAULT_COLLECTION,
+        pattern=COLLECTION_NAME,
+        description="Which collection (an isolated set of documents) to use: lower-case letters, digits, '-' and '_'.",
+    )
+    chroma_collection: str = Field(
+        "askdocs",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,40}[A-Za-z0-9]$",
+        description="Name of the default collection's Chroma collection; other collections are named after it "
+        "(`<name>-<collection>`). Re-indexing adds a generation suffix (`-g2`).",
+    )
     embed_model: str = Field(
         PACKAGED_EMBED_MODEL,
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (packaged, offline) or a local model folder.",
@@ -43,12 +55,31 @@ class IndexSettings(BaseModel):
 
     @property
     def chroma_path(self) -> Path:
+        """The embedded Chroma of every collection of the data directory."""
         return self.data_dir / "chroma"
 
     @property
+    def collections_dir(self) -> Path:
+        return self.data_dir / "collections"
+
+    @property
+    def collection_dir(self) -> Path:
+        """Everything of this collection but its vectors; the default collection's is the data directory itself."""
+        if self.collection == DEFAULT_COLLECTION:
+            return self.data_dir
+        return self.collections_dir / self.collection
+
+    @property
     def catalog_path(self) -> Path:
-        return self.data_dir / "catalog.sqlite3"
+        return self.collection_dir / "catalog.sqlite3"
 
     @property
     def lock_path(self) -> Path:
-        return self.data_dir / "write.lock"
+        return self.collection_dir / "write.lock"
+
+    @property
+    def chroma_base(self) -> str:
+        """The Chroma collection name a new collection starts with (the catalog keeps the one in use)."""
+        if self.collection == DEFAULT_COLLECTION:
+            return self.chroma_collection
+        return f"{self.chroma_collection}-{self.collection}"

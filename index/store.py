@@ -148,7 +148,8 @@ class VectorStore:
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
 
-POINTER = "vector_collection"  # catalog meta key naming the live collection
+POINTER = "vector_collection"  # catalog meta key naming the live Chroma collection
+BASE = "vector_base"  # catalog meta key: the Chroma name the collection's generations derive from
 
 
 class Vectors:
@@ -176,8 +177,12 @@ class Vectors:
             return self._client
 
     @property
+    def base(self) -> str:
+        return self.catalog.get_meta(BASE) or self.settings.chroma_base
+
+    @property
     def live_name(self) -> str:
-        return self.catalog.get_meta(POINTER) or self.settings.collection
+        return self.catalog.get_meta(POINTER) or self.base
 
     def live(self, check: bool = True) -> VectorStore:
         return self.open(self.live_name, check)
@@ -191,15 +196,15 @@ class Vectors:
 
     def next_generation(self) -> str:
         """The name of the collection the next re-index builds."""
-        live = self.live_name
-        base, _, number = live.rpartition("-g")
-        if base == self.settings.collection and number.isdigit():
+        base = self.base
+        prefix, _, number = self.live_name.rpartition("-g")
+        if prefix == base and number.isdigit():
             return f"{base}-g{int(number) + 1}"
-        return f"{self.settings.collection}-g2"
+        return f"{base}-g2"
 
     def generations(self) -> set[str]:
-        """Every collection of this index in Chroma: the live one and leftovers of interrupted re-indexes."""
-        base = self.settings.collection
+        """Every Chroma collection of this index: the live one and leftovers of interrupted re-indexes."""
+        base = self.base
         return {n for n in collection_names(self.client) if n == base or (n.startswith(f"{base}-g") and n[len(base) + 2 :].isdigit())}
 
     def drop(self, name: str) -> None:

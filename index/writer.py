@@ -27,7 +27,7 @@ from index.embedder import Embedder
 from index.lock import WriteLock
 from index.planner import DocumentWrite, Plan, Planner
 from index.report import IngestReport, Outcome
-from index.store import POINTER, VectorStore, Vectors
+from index.store import BASE, POINTER, VectorStore, Vectors
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class Writer:
         stored = self.catalog.chunk_ids_of(p.document.doc_id for p in plan.documents)
         with self.catalog.transaction():
             self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
+            self.catalog.set_meta(BASE, self.vectors.base)  # the Chroma name stays with the collection
         chunked = prefetch(self.planner.chunk(p, stored.get(p.document.doc_id, ())) for p in plan.documents)
         bar = _progress_bar(len(plan.documents), progress, unit="doc", desc="ingesting")
         batch: list[DocumentWrite] = []
@@ -198,6 +199,7 @@ class Writer:
                 total += len(batch)
             bar.close()
             with self.catalog.transaction():
+                self.catalog.set_meta(BASE, self.vectors.base)
                 self.catalog.set_meta(POINTER, name)
                 self.catalog.set_meta("embedding", json.dumps({"model": self.embedder.name, "dim": self.embedder.dimension}))
                 self.catalog.bump_version()

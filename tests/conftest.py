@@ -87,7 +87,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def index_settings(request: pytest.FixtureRequest, tmp_path: Path) -> IndexSettings:
     """Settings for an empty index: embedded Chroma, or a fresh collection on the Chroma server."""
     url = request.getfixturevalue("chroma_server") if request.param == "server" else None
-    return IndexSettings(data_dir=tmp_path / "data", chroma_url=url, collection=f"test-{uuid.uuid4().hex[:12]}")
+    return IndexSettings(data_dir=tmp_path / "data", chroma_url=url, chroma_collection=f"test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

@@ -219,6 +219,35 @@ def comparison_html(result: Mapping[str, Any], name_a: str, name_b: str) -> str:
     return metrics + f"<h4>Changed cases ({len(changed)})</h4>" + cases
 
 
+def document_html(record: Any, text: str, chunks: Sequence[Any]) -> str:
+    """A document as indexed: each chunk's span of the text marked and numbered, the text no chunk
+    covers (boilerplate and repeats that cleaning removed) struck through. Everything escaped."""
+    starts: dict[int, list[int]] = {}
+    covered = [False] * len(text)
+    for chunk in chunks:
+        starts.setdefault(chunk.start, []).append(chunk.chunk_no + 1)
+        for i in range(max(0, chunk.start), min(len(text), chunk.end)):
+            covered[i] = True
+    parts: list[str] = []
+    position = 0
+    while position < len(text):
+        kept = covered[position]
+        end = position + 1
+        while end < len(text) and covered[end] == kept and end not in starts:
+            end += 1
+        for number in starts.get(position, []):
+            parts.append(f'<span class="askdocs-chunk-no" title="chunk {number}">{number}</span>')
+        piece = escape(text[position:end])
+        parts.append(f'<span class="askdocs-kept">{piece}</span>' if kept else f'<del class="askdocs-removed" title="not indexed">{piece}</del>')
+        position = end
+    indexed = sum(covered)
+    summary = (
+        f"{escape(record.doc_id)}: {len(chunks)} chunks cover {indexed:,} of {len(text):,} characters; "
+        f"struck-through text was left out as boilerplate or repetition."
+    )
+    return f'<div class="askdocs-document"><p class="askdocs-meta">{summary}</p><pre class="askdocs-doc-text">{"".join(parts)}</pre></div>'
+
+
 CSS = """
 .askdocs-sources { max-height: 640px; overflow-y: auto; }
 .askdocs-source { border-left: 3px solid var(--border-color-primary); padding: 4px 10px; margin: 8px 0; }
@@ -231,6 +260,10 @@ CSS = """
 a.askdocs-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .askdocs-status.askdocs-failed, .askdocs-status.askdocs-skipped { color: #b91c1c; font-weight: 600; }
 .askdocs-plots img { max-width: 100%; }
+.askdocs-doc-text { white-space: pre-wrap; font-family: inherit; max-height: 640px; overflow-y: auto; }
+.askdocs-removed { opacity: 0.45; }
+.askdocs-chunk-no { font-size: 0.75em; font-weight: 600; border-radius: 3px; padding: 0 4px; margin-right: 2px;
+  background: var(--color-accent); color: white; }
 """
 
 # Markers are links into the sources panel (the chat's sanitiser keeps href, drops data-*): open the

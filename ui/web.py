@@ -23,6 +23,7 @@ from assistant.answer import Assistant
 from assistant.history import AnswerLog, as_test_case
 from assistant.models import Answer
 from index.collection import Collection
+from index.library import Library
 from index.report import IngestReport, Outcome
 from ingest.errors import AskdocsError
 from ingest.readers import SUPPORTED_SUFFIXES
@@ -94,16 +95,36 @@ def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
 
 
 class WebApp:
-    """The Gradio app and its callbacks, over one collection and one assistant."""
+    """The Gradio app and its callbacks, over the collections of one data directory."""
 
-    def __init__(self, settings: Settings, collection: Collection) -> None:
+    def __init__(self, settings: Settings, library: Library) -> None:
         self.settings = settings
-        self.collection = collection
+        self.library = library
         self.feedback_path = settings.feedback_file
         self.testsets_dir = settings.testsets_dir
-        self.assistant = Assistant(settings.assistant, collection.retriever, AnswerLog(settings.index.data_dir / "history.jsonl"))
-        self.uploads = settings.index.data_dir / "uploads"
-        self.runs = settings.index.data_dir / "runs"
+        self._assistants: dict[str, Assistant] = {}
+
+    def collection(self, name: str | None, create: bool = False) -> Collection:
+        try:
+            return self.library.open(name or self.settings.index.collection, create=create)
+        except AskdocsError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def assistant(self, name: str | None) -> Assistant:
+        collection = self.collection(name)
+        if collection.name not in self._assistants:
+            log_file = AnswerLog(collection.settings.collection_dir / "history.jsonl")
+            self._assistants[collection.name] = Assistant(self.settings.assistant, collection.retriever, log_file)
+        return self._assistants[collection.name]
+
+    def uploads(self, collection: Collection) -> Path:
+        return collection.settings.collection_dir / "uploads"
+
+    def runs(self, name: str | None) -> Path:
+        return self.collection(name).settings.collection_dir / "runs"
+
+    def collection_choices(self) -> list[str]:
+        return self.library.names()
 
     # -- chat ---------------------------------------------------------------------------------
     def respond(
@@ -115,6 +136,7 @@ class WebApp:
         answerer: str,
         k: float,
         doc_ids: list[str] | None,
+        collection: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
@@ -125,7 +147,7 @@ class WebApp:
         streamed = ""
         final: Answer | None = None
         try:
-            for event in self.assistant.stream(question, turns, k=int(k), doc_ids=doc_ids or None, answerer=answerer):
+            for event in self.assistant(collection).stream(question, turns, k=int(k), doc_ids=doc_ids or None, answerer=answerer):
                 if isinstance(event, Answer):
                     final = event
                 else:
@@ -173,18 +195,30 @@ class WebApp:
         return render.escape(message)
 
     # -- documents ----------------------------------------------------------------------------
-    def document_choices(self) -> list[str]:
-        return [r.doc_id for r in self.collection.retriever.documents()]
+    def documents_view(self, collection: str | None = None, reset: bool = False) -> tuple[Any, ...]:
+        """The documents table and every control that lists documents, for the chosen collection."""
+        records = self.collection(collection).retriever.documents()
+        choices = [r.doc_id for r in records]
+        doc_filter = gr.update(choices=choices, value=[]) if reset else gr.update(choices=choices)
+        return render.documents_rows(records), doc_filter, gr.update(choices=choices, value=None)
 
-    def documents_view(self) -> tuple[Any, ...]:
-        """The documents table and every control that lists documents."""
-        choices = self.document_choices()
-        table = render.documents_rows(self.collection.retriever.documents())
-        return table, gr.update(choices=choices), gr.update(choices=choices, value=None)
+    def switch_collection(self, collection: str | None) -> tuple[Any, ...]:
+        """Another collection chosen: its documents, its evaluation runs, and a new conversation."""
+        name = (collection or "").strip()
+        if name and name not in self.library.names():
+            return (gr.skip(),) * 13  # a new name: it is created by the first upload into it
+        runs = self.run_choices(collection)
+        return (
+            *self.documents_view(collection, reset=True),
+            gr.update(choices=runs, value=None),
+            gr.update(choices=runs, value=None),
+            *self.new_chat(),
+        )
 
-    def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def upload(self, files: list[str] | None, collection: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         if not files:
             raise gr.Error("Choose one or more files to upload first.")
+        target = self.collection(collection, create=True)
         reports = []
         for file in progress.tqdm(files, desc="ingesting", unit="file"):
             path = Path(file)
@@ -193,33 +227,51 @@ class WebApp:
             if reason:
                 reports.append(IngestReport([Outcome(name, "skipped", reason=reason)]))
                 continue
-            stored = store_upload(path, self.uploads, name)
-            reports.append(self.collection.ingest([stored]))
-        return (render.ingest_report_html(_merge(reports)), None, *self.documents_view())
+            stored = store_upload(path, self.uploads(target), name)
+            reports.append(target.ingest([stored]))
+        choices = self.collection_choices()
+        return (
+            render.ingest_report_html(_merge(reports)), None, *self.documents_view(target.name),
+            gr.update(choices=choices, value=target.name),
+        )
 
-    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
+    def remove(self, doc_id: str | None, collection: str | None) -> tuple[Any, ...]:
         if not doc_id:
             raise gr.Error("Choose a document to remove.")
         try:
-            report = self.collection.remove(doc_id)
+            report = self.collection(collection).remove(doc_id)
         except AskdocsError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        return (render.ingest_report_html(_merge([report])), *self.documents_view())
+        return (render.ingest_report_html(_merge([report])), *self.documents_view(collection))
 
-    def reindex(self, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
+    def show_document(self, doc_id: str | None, collection: str | None) -> str:
+        """The document as indexed: its chunks marked, what cleaning removed struck through."""
+        if not doc_id:
+            raise gr.Error("Choose a document to show.")
+        view = self.collection(collection).retriever.document_view(doc_id)
+        if view is None:
+            raise gr.Error(f"No document '{doc_id}' in this collection.", print_exception=False)
+        return render.document_html(view.record, view.text, view.chunks)
+
+    def reindex(self, collection: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
         progress(0, desc="re-embedding")
-        total = self.collection.reindex(progress=True)
-        return (f"<p>Re-embedded {total} chunks with {render.escape(self.collection.embedder.name)}.</p>", *self.documents_view())
+        target = self.collection(collection)
+        total = target.reindex(progress=True)
+        return (f"<p>Re-embedded {total} chunks with {render.escape(target.embedder.name)}.</p>", *self.documents_view(collection))
 
     # -- evaluation ---------------------------------------------------------------------------
     def testset_choices(self) -> list[str]:
         folder = self.testsets_dir
         return sorted(p.name for p in folder.glob("*.jsonl")) if folder.is_dir() else []
 
-    def run_choices(self) -> list[str]:
-        return sorted((p.name for p in self.runs.iterdir() if (p / "report.json").is_file()), reverse=True) if self.runs.is_dir() else []
+    def run_choices(self, collection: str | None = None) -> list[str]:
+        runs = self.runs(collection)
+        return sorted((p.name for p in runs.iterdir() if (p / "report.json").is_file()), reverse=True) if runs.is_dir() else []
 
-    def evaluate(self, chosen: str | None, uploaded: str | None, answerer: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
+    def evaluate(
+        self, chosen: str | None, uploaded: str | None, answerer: str, collection: str | None,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),
+    ) -> tuple[Any, ...]:
         from evaluation.report import failed_cases, plots
         from evaluation.runner import load_run, run
         from evaluation.testset import TestSetError, load_testset
@@ -234,17 +286,19 @@ class WebApp:
             cases = load_testset(path)
         except TestSetError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
+        runs_dir = self.runs(collection)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out_dir = self.runs / stamp
+        out_dir = runs_dir / stamp
         suffix = 1
         while out_dir.exists():
             suffix += 1
-            out_dir = self.runs / f"{stamp}-{suffix}"
-        assistant = Assistant(self.settings.assistant.model_copy(update={"answerer": answerer}), self.collection.retriever)
+            out_dir = runs_dir / f"{stamp}-{suffix}"
+        target = self.collection(collection)
+        assistant = Assistant(self.settings.assistant.model_copy(update={"answerer": answerer}), target.retriever)
         progress(0, desc=f"evaluating {len(cases)} cases")
         report = run(assistant, cases, out_dir, testset=name, progress=True)
         _, rows = load_run(out_dir)
-        runs = self.run_choices()
+        runs = self.run_choices(collection)
         return (
             render.metrics_html(report) + f"<p>Saved to {render.escape(str(out_dir))}</p>",
             render.plots_html(plots(report, rows)),
@@ -253,13 +307,14 @@ class WebApp:
             gr.update(choices=runs, value=out_dir.name),
         )
 
-    def compare(self, earlier: str | None, later: str | None) -> str:
+    def compare(self, earlier: str | None, later: str | None, collection: str | None) -> str:
         from evaluation.runner import compare, load_run
 
         if not earlier or not later:
             raise gr.Error("Choose two runs to compare.")
+        runs = self.runs(collection)
         try:
-            result = compare(load_run(self.runs / safe_filename(earlier)), load_run(self.runs / safe_filename(later)))
+            result = compare(load_run(runs / safe_filename(earlier)), load_run(runs / safe_filename(later)))
         except AskdocsError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         return render.comparison_html(result, earlier, later)
@@ -267,7 +322,13 @@ class WebApp:
     # -- layout -------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="askdocs", analytics_enabled=False) as app:
-            gr.Markdown("## askdocs — ask your documents")
+            with gr.Row(equal_height=True):
+                gr.Markdown("## askdocs — ask your documents")
+                self.collection_choice = gr.Dropdown(
+                    self.collection_choices(), value=self.settings.index.collection, label="Collection",
+                    allow_custom_value=True, elem_id="askdocs-collection", scale=0, min_width=220,
+                    info="Type a new name and upload documents to create one.",
+                )
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat"):
                     self._chat_tab()
@@ -275,9 +336,15 @@ class WebApp:
                     self._documents_tab()
                 with gr.Tab("Evaluation", id="evaluation"):
                     self._evaluation_tab()
-            app.load(self.documents_view, None, [self.docs_table, self.doc_filter, self.remove_choice])
-            app.load(lambda: (gr.update(choices=self.testset_choices()), gr.update(choices=self.run_choices()), gr.update(choices=self.run_choices())),
-                     None, [self.testset, self.run_a, self.run_b])
+            listing = [self.docs_table, self.doc_filter, self.remove_choice]
+            self.collection_choice.change(
+                self.switch_collection, self.collection_choice, [*listing, self.run_a, self.run_b, *self.cleared]
+            )
+            app.load(self.documents_view, self.collection_choice, listing)
+            app.load(
+                lambda name: (gr.update(choices=self.testset_choices()), gr.update(choices=self.run_choices(name)), gr.update(choices=self.run_choices(name))),
+                self.collection_choice, [self.testset, self.run_a, self.run_b],
+            )
         return app
 
     def _chat_tab(self) -> None:
@@ -310,13 +377,13 @@ class WebApp:
                     self.doc_filter = gr.Dropdown([], multiselect=True, label="Only these documents", elem_id="askdocs-doc-filter")
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render.sources_html([]), elem_id="askdocs-sources")
-        chat_in = [question, display, turns, answers, answerer, k, self.doc_filter]
+        chat_in = [question, display, turns, answers, answerer, k, self.doc_filter, self.collection_choice]
         chat_out = [question, chatbot, display, turns, answers, sources, feedback_box]
         ask.click(self.respond, chat_in, chat_out, concurrency_limit=2)
         question.submit(self.respond, chat_in, chat_out, concurrency_limit=2)
-        cleared = [chatbot, display, turns, answers, sources, feedback_box, flagged, question]
-        new.click(self.new_chat, None, cleared)
-        chatbot.clear(self.new_chat, None, cleared)
+        self.cleared = [chatbot, display, turns, answers, sources, feedback_box, flagged, question]
+        new.click(self.new_chat, None, self.cleared)
+        chatbot.clear(self.new_chat, None, self.cleared)
         chatbot.like(self.feedback, answers, [feedback_box, flagged, feedback_text])
         save.click(self.save_feedback, [flagged, answers, turns, expected, unanswerable], saved)
 
@@ -328,13 +395,16 @@ class WebApp:
         report = gr.HTML(elem_id="askdocs-ingest-report")
         self.docs_table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, label="Documents", elem_id="askdocs-docs")
         with gr.Row():
-            self.remove_choice = gr.Dropdown([], label="Document", scale=3)
+            self.remove_choice = gr.Dropdown([], label="Document", scale=3, elem_id="askdocs-doc-choice")
+            show = gr.Button("Show as indexed", scale=1, elem_id="askdocs-show")
             remove = gr.Button("Remove", variant="stop", scale=1)
             reindex = gr.Button("Re-index all", scale=1)
+        document = gr.HTML(elem_id="askdocs-document")
         listing = [self.docs_table, self.doc_filter, self.remove_choice]
-        add.click(self.upload, files, [report, files, *listing])
-        remove.click(self.remove, self.remove_choice, [report, *listing])
-        reindex.click(self.reindex, None, [report, *listing])
+        add.click(self.upload, [files, self.collection_choice], [report, files, *listing, self.collection_choice])
+        remove.click(self.remove, [self.remove_choice, self.collection_choice], [report, *listing])
+        show.click(self.show_document, [self.remove_choice, self.collection_choice], document)
+        reindex.click(self.reindex, self.collection_choice, [report, *listing])
 
     def _evaluation_tab(self) -> None:
         with gr.Row():
@@ -351,19 +421,19 @@ class WebApp:
             self.run_b = gr.Dropdown([], label="Later run")
             compare = gr.Button("Compare")
         comparison = gr.HTML(elem_id="askdocs-eval-compare")
-        run.click(self.evaluate, [self.testset, testset_file, answerer], [metrics, plots, failed, self.run_a, self.run_b])
-        compare.click(self.compare, [self.run_a, self.run_b], comparison)
+        run.click(self.evaluate, [self.testset, testset_file, answerer, self.collection_choice], [metrics, plots, failed, self.run_a, self.run_b])
+        compare.click(self.compare, [self.run_a, self.run_b, self.collection_choice], comparison)
 
 
 def launch(
     settings: Settings,
-    collection: Collection,
+    library: Library,
     host: str = "127.0.0.1",
     port: int = 7860,
     auth: tuple[str, str] | None = None,
 ) -> None:
     """Serve the web chat until interrupted."""
-    app = WebApp(settings, collection).build()
+    app = WebApp(settings, library).build()
     app.queue(default_concurrency_limit=1)
     app.launch(
         server_name=host,

@@ -164,7 +164,7 @@ def test_other_embedding_model_is_a_clear_error(
     assert "askdocs reindex" in message
     rebuilt = Collection(other, check_model=False)
     assert rebuilt.reindex() == rebuilt.catalog.chunk_count()
-    assert rebuilt.vectors.live_name != index_settings.collection, "the re-index built a new collection"
+    assert rebuilt.vectors.live_name != index_settings.chroma_collection, "the re-index built a new collection"
     assert Collection(other).retriever.search("Budapest Convention", k=1)[0].doc_id
 
 

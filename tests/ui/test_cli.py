@@ -174,3 +174,27 @@ def test_ask_json_contract_and_chat(tmp_path: Path, corpus_copy: Path) -> None:
     run("history", "export", logged[-1]["id"], "--out", str(cases), data_dir=data)
     case = json.loads(cases.read_text())
     assert case["question"] == "When did it take place?" and case["history"] and case["answerable"]
+
+
+def test_collections_from_the_command_line(tmp_path: Path, corpus_copy: Path) -> None:
+    data = tmp_path / "data"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "aktau.txt").write_text("Aktau harbour\n\nThe harbour of Aktau reopens on 4 May after dredging works.\n", encoding="utf-8")
+    run("ingest", str(corpus_copy), data_dir=data)
+    run("--collection", "notes", "ingest", str(notes), data_dir=data)
+    listed = {c["name"]: c["documents"] for c in json.loads(run("collections", "--json", data_dir=data).stdout)}
+    assert listed == {"default": 3, "notes": 1}
+
+    own = json.loads(run("-c", "notes", "ask", "When does the harbour of Aktau reopen?", "--json", data_dir=data).stdout)
+    assert "4 May" in own["answer"] and {c["source"] for c in own["citations"]} == {"aktau.txt"}
+    other = json.loads(run("ask", "When does the harbour of Aktau reopen?", "--json", data_dir=data).stdout)
+    assert "4 May" not in other["answer"]
+    assert all(c["source"] != "aktau.txt" for c in other["citations"] + other["related"])
+
+    missing = run("-c", "nowhere", "ask", "Anything?", data_dir=data, check=False)
+    assert missing.returncode == 2 and "askdocs collections" in missing.stderr
+    run("collections", "delete", "notes", "--yes", data_dir=data)
+    assert [c["name"] for c in json.loads(run("collections", "--json", data_dir=data).stdout)] == ["default"]
+    kept = json.loads(run("ask", "Which law is Kyrgyzstan drafting?", "--json", data_dir=data).stdout)
+    assert "Law on Digital Evidence" in kept["answer"]

@@ -28,6 +28,11 @@ XSS_DOC = """Quillon treaty <img src=x onerror="window.__xss=1">
 The Quillon treaty was signed in the harbour town of Varna in 1911 <script>window.__xss=1</script> by nine delegations.
 Its archive copy is kept in Plovdiv <img src=x onerror="window.__xss=1"> under seal.
 """
+HARBOUR_DOC = """Aktau harbour notice
+
+The harbour of Aktau reopens on 4 May after the dredging of the northern basin is complete.
+Ferries to Baku resume the same week.
+"""
 UPLOADED_DOC = """Zorbulan Observatory
 
 The Zorbulan Observatory was founded in 1987 by the astronomer Ilse Marrow on the slopes of Mount Telek.
@@ -93,6 +98,21 @@ def test_reports_and_evaluation_tables_escape_their_text() -> None:
     assert "<img" not in failed and "<q>" not in failed
     plots = render.plots_html({"metrics": 'AAAA"><script>'})
     assert "<script>" not in plots and 'src="data:image/png;base64,AAAAscript"' in plots
+
+
+def test_document_view_marks_chunks_and_strikes_what_was_removed() -> None:
+    from types import SimpleNamespace
+
+    text = "Home | News <b>\n\nThe treaty was signed in Varna.\n\nThe archive is in Plovdiv."
+    start = text.index("The treaty")
+    chunks = [
+        SimpleNamespace(chunk_no=0, start=start, end=text.index("Varna.") + 6),
+        SimpleNamespace(chunk_no=1, start=text.index("The archive"), end=len(text)),
+    ]
+    html = render.document_html(SimpleNamespace(doc_id="t<1>.txt"), text, chunks)
+    assert '<del class="askdocs-removed" title="not indexed">' + render.escape("Home | News <b>") in html
+    assert html.count('class="askdocs-chunk-no"') == 2 and "t&#60;1&#62;.txt" in html and "<b>" not in html
+    assert "2 chunks cover" in html
 
 
 def test_uploaded_names_stay_inside_the_uploads_folder(tmp_path: Path) -> None:
@@ -326,3 +346,43 @@ def test_evaluation_runs_a_test_set_and_compares_runs(page: Any) -> None:
     expect(saved).not_to_have_text(first, timeout=WAIT_MS)
     page.get_by_role("button", name="Compare").click()
     page.locator("#askdocs-eval-compare .askdocs-compare", has_text="hit@k").wait_for(timeout=WAIT_MS)
+
+
+def choose_collection(page: Any, name: str) -> None:
+    """Pick (or type a new) collection in the picker above the tabs."""
+    picker = page.locator("#askdocs-collection input")
+    picker.click()
+    picker.fill(name)
+    picker.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def test_collections_keep_their_documents_apart(page: Any) -> None:
+    choose_collection(page, "harbour-notes")
+    upload(page, [{"name": "aktau.txt", "mimeType": "text/plain", "buffer": HARBOUR_DOC.encode()}])
+    page.locator("#askdocs-docs", has_text="aktau.txt").wait_for(timeout=WAIT_MS)
+    assert "000_92d15d5cd8394714.txt" not in page.locator("#askdocs-docs").inner_text()
+
+    page.get_by_role("tab", name="Chat").click()
+    assert "4 May" in ask(page, "When does the harbour of Aktau reopen?").inner_text(timeout=WAIT_MS)
+    assert "do not contain an answer" in ask(page, "Which law is Kyrgyzstan drafting?").inner_text(timeout=WAIT_MS)
+
+    choose_collection(page, "default")
+    page.locator('#askdocs-chat [data-testid="bot"]').first.wait_for(state="detached", timeout=WAIT_MS)
+    assert "4 May" not in ask(page, "When does the harbour of Aktau reopen?").inner_text(timeout=WAIT_MS)
+    assert "aktau.txt" not in page.locator("#askdocs-sources").inner_text(), "no passage of the other collection"
+    assert "Law on Digital Evidence" in ask(page, "Which law is Kyrgyzstan drafting?").inner_text(timeout=WAIT_MS)
+
+
+def test_a_document_is_shown_as_it_was_indexed(page: Any) -> None:
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#askdocs-docs", has_text="001_04dbf60d010ecd0f.txt").wait_for(timeout=WAIT_MS)
+    page.locator("#askdocs-doc-choice input").click()
+    page.get_by_role("option", name="001_04dbf60d010ecd0f.txt").click()
+    page.locator("#askdocs-show").click()
+    view = page.locator("#askdocs-document .askdocs-document")
+    view.wait_for(timeout=WAIT_MS)
+    assert page.locator("#askdocs-document .askdocs-chunk-no").count() >= 2, "chunks are numbered"
+    removed = page.locator("#askdocs-document del.askdocs-removed").all_inner_texts()
+    assert any("Holy See" in text for text in removed), "the site menu is shown as removed"
+    assert "initiate the process of joining the Budapest Convention" in view.inner_text()

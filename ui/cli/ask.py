@@ -114,10 +114,10 @@ def history(ctx: click.Context, limit: int, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand:
         return
-    from assistant.history import AnswerLog
+    from ui.cli.common import answer_log
 
     state: State = ctx.obj
-    entries = AnswerLog(state.settings().index.data_dir / "history.jsonl").entries(limit)
+    entries = answer_log(state.collection(embeds=False)).entries(limit)
     if as_json:
         print_json(entries)
         return
@@ -141,9 +141,10 @@ def export(state: State, ids: tuple[str, ...], out: Path, unanswerable: bool) ->
     Example:
       askdocs history export 3f2a9c1d0b7e --out corpus/testsets/regressions.jsonl
     """
-    from assistant.history import AnswerLog, as_test_case
+    from assistant.history import as_test_case
+    from ui.cli.common import answer_log
 
-    entries = AnswerLog(state.settings().index.data_dir / "history.jsonl").find(ids)
+    entries = answer_log(state.collection(embeds=False)).find(ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as handle:
         for entry in entries:

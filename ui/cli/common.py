@@ -20,6 +20,7 @@ import click
 if TYPE_CHECKING:
     from assistant.answer import Assistant
     from index.collection import Collection
+    from index.library import Library
     from ui.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,7 @@ class State:
     overrides: dict[str, Any]
     verbose: int = 0
     _settings: Settings | None = field(default=None, repr=False)
-    _collection: Collection | None = field(default=None, repr=False)
+    _library: Library | None = field(default=None, repr=False)
 
     def settings(self, **overrides: Any) -> Settings:
         """The settings; `overrides` (flat names, None = not given) rebuild them for this command."""
@@ -53,28 +54,37 @@ class State:
             self._settings = load_settings(self.config, **self.overrides, **overrides)
         return self._settings
 
-    def collection(self, check_model: bool = True, embeds: bool = True) -> Collection:
-        """The index of the data directory; `embeds`: this command may load the embedding model."""
-        if self._collection is None:
-            from index.collection import Collection
+    def library(self, embeds: bool = True) -> Library:
+        """The collections of the data directory; `embeds`: this command may load the embedding model."""
+        if self._library is None:
+            from index.library import Library
             from ui.runtime import configure_torch
 
             settings = self.settings()
             if embeds:
                 configure_torch(settings.index.threads)
-            self._collection = Collection(
-                settings.index, settings.ingest, check_model=check_model, on_wait=lambda m: click.echo(m, err=True)
-            )
-        return self._collection
+            self._library = Library(settings.index, settings.ingest, on_wait=lambda m: click.echo(m, err=True))
+        return self._library
+
+    def collection(self, check_model: bool = True, embeds: bool = True, create: bool = False) -> Collection:
+        """The collection chosen by --collection (default: `default`)."""
+        name = self.settings().index.collection
+        return self.library(embeds).open(name, create=create, check_model=check_model)
 
     def assistant(self, **overrides: Any) -> Assistant:
         """An assistant over the collection, with these settings overridden (flat names, None = not given)."""
         from assistant.answer import Assistant
-        from assistant.history import AnswerLog
 
         settings = self.settings(**overrides)
-        log = AnswerLog(settings.index.data_dir / "history.jsonl")
-        return Assistant(settings.assistant, self.collection().retriever, log)
+        collection = self.collection()
+        return Assistant(settings.assistant, collection.retriever, answer_log(collection))
+
+
+def answer_log(collection: Collection):  # type: ignore[no-untyped-def]
+    """The collection's answer log (`askdocs history`)."""
+    from assistant.history import AnswerLog
+
+    return AnswerLog(collection.settings.collection_dir / "history.jsonl")
 
 
 pass_state = click.make_pass_decorator(State)

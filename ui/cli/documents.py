@@ -62,7 +62,7 @@ def ingest(state: State, paths: tuple[Path, ...], watch: bool, as_json: bool, no
     """
     if watch and (len(paths) != 1 or not paths[0].is_dir()):
         raise click.UsageError("--watch takes exactly one folder")
-    collection = state.collection()
+    collection = state.collection(create=True)
     report = collection.ingest(list(paths), progress=stderr_is_tty() and not as_json, wait=not no_wait)
     if as_json:
         print_json(report.as_dict())

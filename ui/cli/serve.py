@@ -66,4 +66,4 @@ def serve(state: State, host: str, port: int, auth: str | None, feedback_file: P
 
     collection = state.collection()
     click.echo(f"askdocs web chat on http://{host}:{port} ({len(collection.retriever.documents())} documents); Ctrl-C stops it.")
-    launch(settings, collection, host=host, port=port, auth=login)
+    launch(settings, state.library(), host=host, port=port, auth=login)

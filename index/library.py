@@ -1,0 +1,135 @@
+"""The collections of one data directory: named, isolated sets of documents.
+
+Each collection has its own catalog (documents, chunks, keyword index), its own Chroma collection
+and its own record of the embedding model that built it; its folder also holds its uploads,
+evaluation runs and answer log. The `default` collection lives in the data directory itself, so a
+data directory made before collections existed opens as `default` unchanged; the others live under
+`collections/<name>/`. A question asked of one collection never sees another's passages.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.collection import Collection
+from index.embedder import Embedder
+from index.errors import CollectionExists, UnknownCollection
+from index.settings import COLLECTION_NAME, DEFAULT_COLLECTION, IndexSettings
+from index.store import BASE
+from ingest.errors import Conflict, InvalidInput
+from ingest.settings import IngestSettings
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    documents: int
+    chunks: int
+    embedding_model: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "documents": self.documents, "chunks": self.chunks, "embedding_model": self.embedding_model}
+
+
+def check_name(name: str) -> str:
+    if not re.fullmatch(COLLECTION_NAME, name):
+        raise InvalidInput(
+            f"'{name}' is not a collection name: use 1 to 40 lower-case letters, digits, '-' or '_', "
+            "starting with a letter or digit",
+            param="collection",
+        )
+    return name
+
+
+class Library:
+    """Opens, lists, creates, renames and deletes the collections of a data directory."""
+
+    def __init__(
+        self,
+        index: IndexSettings,
+        ingest: IngestSettings | None = None,
+        embedder: Embedder | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = index
+        self.ingest = ingest or IngestSettings()
+        self.embedder = embedder or Embedder(index)
+        self.on_wait = on_wait
+        self._open: dict[str, Collection] = {}
+        self._lock = threading.Lock()
+
+    def _settings(self, name: str) -> IndexSettings:
+        return self.settings.model_copy(update={"collection": check_name(name)})
+
+    def exists(self, name: str) -> bool:
+        return name == DEFAULT_COLLECTION or self._settings(name).catalog_path.is_file()
+
+    def names(self) -> list[str]:
+        """`default` first, then the others by name."""
+        folder = self.settings.collections_dir
+        others = sorted(p.name for p in folder.iterdir() if (p / "catalog.sqlite3").is_file()) if folder.is_dir() else []
+        return [DEFAULT_COLLECTION, *(n for n in others if re.fullmatch(COLLECTION_NAME, n))]
+
+    def open(self, name: str, create: bool = False, check_model: bool = True) -> Collection:
+        """A collection by name; an unknown one is an error unless `create`."""
+        with self._lock:
+            if name in self._open:
+                return self._open[name]
+            if not create and not self.exists(name):
+                raise UnknownCollection(f"No collection '{name}': `askdocs collections` lists them, and ingesting into one creates it.")
+            collection = Collection(self._settings(name), self.ingest, self.embedder, check_model, self.on_wait)
+            self._open[name] = collection
+            return collection
+
+    def create(self, name: str) -> Collection:
+        if self.exists(name):
+            raise CollectionExists(f"Collection '{name}' already exists.")
+        return self.open(name, create=True)
+
+    def info(self) -> list[CollectionInfo]:
+        found = []
+        for name in self.names():
+            collection = self.open(name, check_model=False)
+            with collection.catalog.read():
+                model = collection.recorded_model()
+                found.append(CollectionInfo(name, collection.catalog.document_count(), collection.catalog.chunk_count(), model))
+        return found
+
+    def delete(self, name: str) -> None:
+        """Remove a collection and everything of it: documents, vectors, uploads, runs, answer log."""
+        if name == DEFAULT_COLLECTION:
+            raise Conflict("The default collection cannot be deleted: remove its documents with `askdocs remove`.")
+        collection = self.open(name)
+        with collection.lock.hold():
+            for chroma_name in collection.vectors.generations():
+                collection.vectors.drop(chroma_name)
+            collection.close()
+            with self._lock:
+                self._open.pop(name, None)
+            shutil.rmtree(collection.settings.collection_dir)
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a collection another name; its Chroma collection keeps its own (the catalog records it)."""
+        if DEFAULT_COLLECTION in (old, new):
+            raise Conflict("The default collection cannot be renamed, nor another take its name.")
+        if self.exists(new):
+            raise CollectionExists(f"Collection '{new}' already exists.")
+        collection = self.open(old)
+        with collection.lock.hold():
+            if collection.catalog.get_meta(BASE) is None:
+                with collection.catalog.transaction():
+                    collection.catalog.set_meta(BASE, collection.vectors.base)
+            collection.close()
+            with self._lock:
+                self._open.pop(old, None)
+            collection.settings.collection_dir.rename(self._settings(new).collection_dir)
+
+    def close(self) -> None:
+        with self._lock:
+            for collection in self._open.values():
+                collection.close()
+            self._open.clear()

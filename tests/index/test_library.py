@@ -1,0 +1,77 @@
+"""Collections: isolated sets of documents in one data directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.collection import Collection
+from index.embedder import Embedder
+from index.errors import CollectionExists, UnknownCollection
+from index.library import Library
+from index.settings import IndexSettings
+from ingest.errors import Conflict, InvalidInput
+from tests.conftest import SAMPLE
+
+HARBOUR = "Aktau harbour notice\n\nThe harbour of Aktau reopens on 4 May after the dredging of the northern basin.\n"
+
+
+def test_questions_see_only_their_own_collection(index_settings: IndexSettings, embedder: Embedder, corpus_copy: Path, tmp_path: Path) -> None:
+    library = Library(index_settings, embedder=embedder)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "aktau.txt").write_text(HARBOUR, encoding="utf-8")
+    library.open("default").ingest([corpus_copy])
+    library.open("notes", create=True).ingest([notes])
+    assert library.names() == ["default", "notes"]
+    for name, question, wanted, unwanted in (
+        ("notes", "When does the harbour of Aktau reopen?", "aktau.txt", "000_92d15d5cd8394714.txt"),
+        ("default", "Which law is Kyrgyzstan drafting?", "000_92d15d5cd8394714.txt", "aktau.txt"),
+    ):
+        found = {p.doc_id for p in library.open(name).retriever.search(question, k=10)}
+        assert wanted in found and unwanted not in found
+    vectors = library.open("notes").vectors
+    chroma_name = vectors.live_name
+    assert chroma_name != library.open("default").vectors.live_name
+
+    library.delete("notes")
+    assert library.names() == ["default"]
+    assert not (index_settings.collections_dir / "notes").exists()
+    assert chroma_name not in {c.name for c in vectors.client.list_collections()}, "its vectors are gone"
+    with pytest.raises(UnknownCollection):
+        library.open("notes")
+    hits = library.open("default").retriever.search("Which law is Kyrgyzstan drafting?", k=3)
+    assert hits and hits[0].doc_id == "000_92d15d5cd8394714.txt", "the other collection is intact"
+
+
+def test_rename_keeps_documents_and_vectors(tmp_path: Path, embedder: Embedder) -> None:
+    library = Library(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "aktau.txt").write_text(HARBOUR, encoding="utf-8")
+    library.open("notes", create=True).ingest([folder])
+    library.rename("notes", "harbour")
+    assert library.names() == ["default", "harbour"]
+    hits = library.open("harbour").retriever.search("When does the harbour reopen?", k=1)
+    assert hits[0].doc_id == "aktau.txt" and hits[0].dense_score is not None
+    with pytest.raises(CollectionExists):
+        library.create("harbour")
+    with pytest.raises(Conflict):
+        library.delete("default")
+    with pytest.raises(InvalidInput, match="not a collection name"):
+        library.open("../etc", create=True)
+
+
+def test_a_data_directory_from_before_collections_opens_as_default(tmp_path: Path, embedder: Embedder) -> None:
+    """The default collection is the data directory itself: nothing moves, nothing is re-ingested."""
+    data = tmp_path / "data"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SAMPLE[0], folder / SAMPLE[0].name)
+    Collection(IndexSettings(data_dir=data), embedder=embedder).ingest([folder])
+    assert (data / "catalog.sqlite3").is_file() and not (data / "collections").exists()
+    default = Library(IndexSettings(data_dir=data), embedder=embedder).open("default")
+    report = default.ingest([folder])
+    assert report.embedded == 0 and report.count("unchanged") == 1
