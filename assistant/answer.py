@@ -84,9 +84,16 @@ class Assistant:
         mode = answerer or self.settings.answerer
         if mode not in ANSWERERS:
             raise InvalidInput(f"answerer must be one of {', '.join(ANSWERERS)}, not {mode!r}", param="answerer")
+        timings: dict[str, float] = {}
+        loading = time.perf_counter()
+        if not self.retriever.embedder.loaded:  # once per process: timed apart from answering
+            self.retriever.embedder.load()
+        if mode == "llm" and "llm" not in self.__dict__:
+            self.llm  # noqa: B018  (loads the model)
+        if (waited := _ms(loading)) > 1:
+            timings["load_models"] = waited
         started = time.perf_counter()
         turns = [t if isinstance(t, Turn) else Turn(**t) for t in history]
-        timings: dict[str, float] = {}
 
         standalone = self._condense(question, turns, mode)
         timings["condense"] = _ms(started)

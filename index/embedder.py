@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -40,9 +40,10 @@ def resolve_model(name: str) -> tuple[str, Path]:
 class Embedder:
     """Turns passages and queries into unit vectors (cosine similarity is a dot product)."""
 
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: IndexSettings, on_load: Callable[[str], None] | None = None) -> None:
         self.name, self.path = resolve_model(settings.embed_model)
         self.batch_size = settings.embed_batch_size
+        self.on_load = on_load  # told when the model starts loading (a CLI says so on the terminal)
 
     @property
     def tokenizer_file(self) -> Path | None:
@@ -54,12 +55,18 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         log.info("loading embedding model %s from %s", self.name, self.path)
+        if self.on_load is not None:
+            self.on_load(f"loading the embedding model {self.name} …")
         # local_files_only: a model folder is read as it is, nothing is looked up on a hub.
         return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
 
     def load(self) -> None:
         """Load the model now rather than on the first text (servers do this at start)."""
         self.embed_query("warm up")
+
+    @property
+    def loaded(self) -> bool:
+        return "model" in self.__dict__
 
     @cached_property
     def dimension(self) -> int:

@@ -54,10 +54,11 @@ class Library:
         ingest: IngestSettings | None = None,
         embedder: Embedder | None = None,
         on_wait: Callable[[str], None] | None = None,
+        on_load: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = index
         self.ingest = ingest or IngestSettings()
-        self.embedder = embedder or Embedder(index)
+        self.embedder = embedder or Embedder(index, on_load)
         self.on_wait = on_wait
         self._open: dict[str, Collection] = {}
         self._lock = threading.Lock()

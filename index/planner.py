@@ -26,7 +26,7 @@ from index.report import Outcome, Status
 from index.settings import IndexSettings
 from ingest.chunk import Chunker
 from ingest.clean import line_keys
-from ingest.discover import Target, doc_id_for, targets_for
+from ingest.discover import Ignore, Target, doc_id_for, targets_for
 from ingest.errors import IngestError, UnsupportedFile
 from ingest.models import Chunk, SourceDocument
 from ingest.readers import attachment_id, is_supported, parse, read_attachment, read_bytes
@@ -150,10 +150,11 @@ class Planner:
     def plan_changes(self, root: Path, changed: Iterable[Path]) -> Plan:
         """What applying these file-system events under `root` takes: changed files read, vanished ones removed."""
         root = root.resolve()
+        ignored = Ignore(root)
         files, gone = [], []
         for path in sorted(set(changed)):
             if path.is_file():
-                if is_supported(path) and not any(part.startswith(".") for part in path.relative_to(root).parts):
+                if is_supported(path) and not ignored(path):
                     files.append(path)
             elif not path.exists():
                 gone.append(path)

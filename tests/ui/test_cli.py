@@ -168,6 +168,9 @@ def test_ask_json_contract_and_chat(tmp_path: Path, corpus_copy: Path) -> None:
     chat = subprocess.run([ASKDOCS, "chat"], input=conversation, capture_output=True, text=True, env=env, timeout=300)
     assert chat.returncode == 0, chat.stderr
     assert "12 and 13 November" in chat.stdout.split("you> ")[-2]
+    for turn in chat.stdout.split("you> ")[1:-1]:
+        question, _, answer = turn.partition("\n")
+        assert question.endswith("?") and answer.strip(), "each answer starts on its own line, after the question"
     logged = json.loads(run("history", "--json", "-n", "2", data_dir=data).stdout)
     assert logged[-1]["history"][0]["role"] == "user"
     cases = tmp_path / "cases.jsonl"
@@ -198,3 +201,36 @@ def test_collections_from_the_command_line(tmp_path: Path, corpus_copy: Path) ->
     assert [c["name"] for c in json.loads(run("collections", "--json", data_dir=data).stdout)] == ["default"]
     kept = json.loads(run("ask", "Which law is Kyrgyzstan drafting?", "--json", data_dir=data).stdout)
     assert "Law on Digital Evidence" in kept["answer"]
+
+
+def test_test_sets_and_ignored_files_stay_out_of_the_index(tmp_path: Path, corpus_copy: Path) -> None:
+    """`askdocs ingest corpus/` used to report "skipped testsets/dev.jsonl" on every run."""
+    data = tmp_path / "data"
+    (corpus_copy / "testsets").mkdir()
+    (corpus_copy / "testsets" / "dev.jsonl").write_text('{"id": "q", "question": "?"}\n', encoding="utf-8")
+    (corpus_copy / "testsets" / "notes.md").write_text("# Notes\n\nA test set's notes, not a document.\n", encoding="utf-8")
+    (corpus_copy / "drafts").mkdir()
+    (corpus_copy / "drafts" / "wip.txt").write_text("An unfinished draft that should stay out.\n", encoding="utf-8")
+    (corpus_copy / "~$report.docx").write_bytes(b"lock")
+    (corpus_copy / ".askdocsignore").write_text("# keep drafts out\ndrafts/\n", encoding="utf-8")
+    report = json.loads(run("ingest", str(corpus_copy), "--json", data_dir=data).stdout)
+    assert sorted(d["source"] for d in report["documents"]) == [p.name for p in sorted(corpus_copy.glob("0*.txt"))]
+
+    (corpus_copy / ".askdocsignore").write_text("drafts/\n!testsets/\n", encoding="utf-8")
+    again = json.loads(run("ingest", str(corpus_copy), "--json", data_dir=data).stdout)
+    statuses = {d["source"]: d["status"] for d in again["documents"]}
+    assert statuses["testsets/notes.md"] == "added" and statuses["testsets/dev.jsonl"] == "skipped"
+    assert "drafts/wip.txt" not in statuses
+
+
+def test_long_titles_end_in_an_ellipsis_and_loading_is_timed_apart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    title = "A very long headline about the reopening of the harbour of Aktau after two years of dredging works"
+    (folder / "aktau.txt").write_text(f"{title}\n\nThe harbour of Aktau reopens on 4 May after dredging works.\n", encoding="utf-8")
+    run("ingest", str(folder), data_dir=data)
+    listing = run("docs", data_dir=data).stdout
+    assert "A very long headline about the reopening of the harbour of…" in listing and title not in listing
+    timings = json.loads(run("ask", "When does the harbour of Aktau reopen?", "--json", data_dir=data).stdout)["timings_ms"]
+    assert timings["load_models"] > timings["retrieve"], "loading the model is not booked as retrieval"

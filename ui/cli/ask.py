@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +87,8 @@ def chat(state: State, answerer: str | None, top_k: int | None) -> None:
         except (EOFError, click.Abort):
             click.echo()
             return
+        if not sys.stdin.isatty():  # piped input is not echoed: show it, so the answer starts on its own line
+            click.echo(question)
         if question in ("/quit", "/exit"):
             return
         if question == "/new":

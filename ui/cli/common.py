@@ -63,7 +63,8 @@ class State:
             settings = self.settings()
             if embeds:
                 configure_torch(settings.index.threads)
-            self._library = Library(settings.index, settings.ingest, on_wait=lambda m: click.echo(m, err=True))
+            say = lambda message: click.echo(message, err=True)  # noqa: E731
+            self._library = Library(settings.index, settings.ingest, on_wait=say, on_load=say if stderr_is_tty() else None)
         return self._library
 
     def collection(self, check_model: bool = True, embeds: bool = True, create: bool = False) -> Collection:

@@ -40,7 +40,17 @@ def _print_report(report: IngestReport, verbose: bool) -> None:
     click.echo(f"{counts}; {report.embedded} chunks embedded in {report.seconds:.1f} s")
 
 
-@main.command()
+class _IngestCommand(click.Command):
+    """`ingest`, whose help lists the supported file types from the readers themselves (read only when shown)."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ingest.readers import SUPPORTED_SUFFIXES
+
+        self.help = (self.help or "").replace("{formats}", " ".join(sorted(SUPPORTED_SUFFIXES)))
+        super().format_help_text(ctx, formatter)
+
+
+@main.command(cls=_IngestCommand, short_help="Ingest files and folders (recursively), keeping the index in step.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--watch", is_flag=True, help="Keep watching the folder(s) and apply changes as they happen.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report (one object per run).")
@@ -48,11 +58,12 @@ def _print_report(report: IngestReport, verbose: bool) -> None:
 @pass_state
 @handle_errors
 def ingest(state: State, paths: tuple[Path, ...], watch: bool, as_json: bool, no_wait: bool) -> None:
-    """Ingest files and folders (recursively): .txt .md .html .pdf .docx.
+    """Ingest files and folders (recursively): {formats}
 
     Unchanged files are not embedded again; changed ones replace their own chunks; files gone
     from an ingested folder are removed. Bad files are skipped with a reason and the exit
-    status is 1. An interrupted ingest is completed by the next one.
+    status is 1. An interrupted ingest is completed by the next one. Hidden files, test sets
+    (testsets/) and what a folder's .askdocsignore names (gitignore rules) are left out.
 
     \b
     Examples:
@@ -120,7 +131,7 @@ def docs(state: State, as_json: bool) -> None:
     width = max(len(r.doc_id) for r in records)
     click.secho(f"{'document':<{width}}  chunks  ingested             title", bold=True)
     for r in records:
-        click.echo(f"{r.doc_id:<{width}}  {r.n_chunks:>6}  {_local(r.updated_at)}  {r.title[:60]}")
+        click.echo(f"{r.doc_id:<{width}}  {r.n_chunks:>6}  {_local(r.updated_at)}  {clip(r.title, 60)}")
     click.echo(f"{len(records)} documents, {sum(r.n_chunks for r in records)} chunks")
 
 
@@ -193,6 +204,11 @@ def doctor(state: State, repair: bool, as_json: bool) -> None:
         if not diagnosis.ok and not repair:
             click.echo("run `askdocs doctor --repair` to fix what can be fixed")
     sys.exit(EXIT_OK if diagnosis.ok else EXIT_PARTIAL)
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters, an ellipsis showing where."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _iso(timestamp: float) -> str:
