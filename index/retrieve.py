@@ -9,7 +9,7 @@ evaluation depend on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from index.catalog import Catalog, ChunkRecord, DocumentRecord
@@ -148,6 +148,11 @@ class Retriever:
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
         return self.catalog.chunks(ids)
+
+    def all_chunks(self) -> Iterator[ChunkRecord]:
+        """Every chunk of the collection, in the order it was written."""
+        for batch in self.catalog.iter_chunks():
+            yield from batch
 
     def source_slice(self, passage: Passage) -> str | None:
         """The document text the passage was cut from, or None when the document has changed since."""

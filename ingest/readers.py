@@ -119,7 +119,6 @@ def _read_pdf(doc_id: str, path: Path, data: bytes, settings: IngestSettings) ->
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

@@ -216,7 +216,7 @@ def generate(state: State, out: Path, count: int, use_llm: bool) -> None:
     from evaluation.generate import cloze_cases, llm_cases
     from evaluation.testset import write_testset
 
-    chunks = [chunk for batch in state.collection(embeds=False).catalog.iter_chunks() for chunk in batch]
+    chunks = list(state.collection(embeds=False).retriever.all_chunks())
     if use_llm:
         from assistant.llm import calling, make_llm
 
