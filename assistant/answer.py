@@ -26,7 +26,7 @@ from assistant.models import (
     Answer, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
 )
 from assistant.settings import AssistantSettings
-from assistant.text import locate, with_marker
+from assistant.text import locate, with_marker, without_list_mark
 from index.retrieve import Passage, Retriever
 from ingest.errors import InvalidInput
 from ingest.settings import public_dump
@@ -129,7 +129,7 @@ class Assistant:
             refused=reason is not None,
             refusal_reason=reason,
             citations=tuple(citations),
-            related=tuple(_related(p) for p in passages[:3]) if reason else (),
+            related=tuple(_related(p, rank) for rank, p in enumerate(passages[:3], start=1)) if reason else (),
             standalone_query=standalone,
             answerer=mode,
             timings_ms={key: round(value, 1) for key, value in timings.items()},
@@ -170,7 +170,7 @@ class Assistant:
         chosen = select(ranked, self.settings.max_answer_words, passages, question)
         cited = []
         for candidate in chosen:
-            sentence = candidate.sentence.text
+            sentence = without_list_mark(candidate.sentence.text)
             quote = trim(sentence, query, self.settings.max_answer_words)
             cited.append((candidate.passage, f"…{quote}…" if quote != sentence else quote, quote))
         return self._cite(passages, cited)
@@ -226,11 +226,11 @@ class Assistant:
         for index, shown, quote in cited:
             if index not in numbers:
                 numbers[index] = len(numbers) + 1
-                citations.append(self._citation(numbers[index], passages[index], quote))
+                citations.append(self._citation(numbers[index], passages[index], quote, rank=index + 1))
             parts.append(with_marker(shown, numbers[index]))
         return " ".join(parts), citations
 
-    def _citation(self, n: int, passage: Passage, quote: str) -> Citation:
+    def _citation(self, n: int, passage: Passage, quote: str, rank: int) -> Citation:
         quote_start = quote_end = None
         source = self.retriever.source_slice(passage)
         found = locate(quote, source) if source is not None else None
@@ -247,6 +247,7 @@ class Assistant:
             page=passage.page,
             label=passage.label,
             score=round(passage.score, 6),
+            rank=rank,
             quote_start=quote_start,
             quote_end=quote_end,
         )
@@ -266,7 +267,8 @@ def _retrieved(p: Passage) -> RetrievedPassage:
     )
 
 
-def _related(p: Passage) -> Related:
+def _related(p: Passage, rank: int) -> Related:
     return Related(
-        source=p.doc_id, title=p.title, text=p.text, start=p.start, end=p.end, page=p.page, label=p.label, score=round(p.score, 6)
+        source=p.doc_id, title=p.title, text=p.text, start=p.start, end=p.end, page=p.page, label=p.label,
+        score=round(p.score, 6), rank=rank,
     )

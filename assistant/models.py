@@ -37,7 +37,8 @@ class Citation(BaseModel):
     end: int
     page: int | None = None
     label: str | None = None  # how the page is named when "page N" would be wrong: "slide 3", "sheet Budget"
-    score: float
+    score: float  # fused retrieval score: ranks passages, it is no probability
+    rank: int = 1  # the passage's place among those retrieved (1 = best match)
     quote_start: int | None = None  # offsets of the quote in the document, when found
     quote_end: int | None = None
     support: float = 1.0
@@ -56,6 +57,7 @@ class Related(BaseModel):
     page: int | None = None
     label: str | None = None
     score: float
+    rank: int = 1
 
 
 class RetrievedPassage(BaseModel):

@@ -100,6 +100,14 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
+_LEADING_MARK = re.compile(r"^(?:[-–—•*·▪►>]+|\d{1,2}[.)])\s+")
+
+
+def without_list_mark(text: str) -> str:
+    """A sentence without the bullet or item number it had in its list ("• Kyrgyzstan is…")."""
+    return _LEADING_MARK.sub("", text, count=1)
+
+
 def word_count(text: str) -> int:
     return len(strip_markers(text).split())
 

@@ -77,14 +77,19 @@ def where(start: int, end: int, page: int | None, label: str | None = None) -> s
     return f"chars {start}–{end}" + (f", {place}" if place else "")
 
 
+def _rank(rank: int) -> str:
+    """Where a passage came in the search, in words (the fused score ranks, it is no probability)."""
+    return f'<span title="its place among the passages the search found">{"best match" if rank == 1 else f"match #{rank}"}</span>'
+
+
 def citation_html(answer_id: str, citation: Citation) -> str:
-    """One numbered source: document, position, score, and the passage with the quote highlighted."""
+    """One numbered source: document, position, its retrieval rank, and the passage with the quote highlighted."""
     return (
         f'<div class="askdocs-source" id="{anchor(answer_id, citation.n)}">'
         f'<div class="askdocs-source-head"><span class="askdocs-n">[{citation.n}]</span> '
         f"<strong>{escape(citation.title or citation.source)}</strong></div>"
         f'<div class="askdocs-meta">{escape(citation.source)} · {escape(where(citation.start, citation.end, citation.page, citation.label))}'
-        f" · score {citation.score:.4f}</div>"
+        f" · {_rank(citation.rank)}</div>"
         f'<blockquote class="askdocs-passage">{highlight(citation.text, citation.quote)}</blockquote></div>'
     )
 
@@ -94,7 +99,7 @@ def related_html(passage: Related) -> str:
         '<div class="askdocs-source askdocs-related">'
         f'<div class="askdocs-source-head"><strong>{escape(passage.title or passage.source)}</strong></div>'
         f'<div class="askdocs-meta">{escape(passage.source)} · {escape(where(passage.start, passage.end, passage.page, passage.label))}'
-        f" · score {passage.score:.4f}</div>"
+        f" · {_rank(passage.rank)}</div>"
         f'<blockquote class="askdocs-passage">{escape(passage.text)}</blockquote></div>'
     )
 

@@ -114,3 +114,12 @@ def test_a_new_off_topic_question_is_not_taken_for_a_follow_up(make_assistant) -
         answer = assistant.answer(question, history)
         assert answer.standalone_query == question
         assert answer.refused, question
+
+
+def test_answers_do_not_start_with_a_bullet_of_the_source(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Quotes of list items came out as "• Kyrgyzstan is drafting …"."""
+    answer = make_assistant().answer("Which law is Kyrgyzstan drafting?")
+    source = answer.citations[0].text
+    assert "• Kyrgyzstan" in source or "- Kyrgyzstan" in source, "the passage itself is a list"
+    assert answer.text.lstrip()[0].isalnum(), answer.text
+    assert answer.citations[0].quote in source

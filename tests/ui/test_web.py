@@ -74,10 +74,12 @@ def test_answer_markers_link_to_sources_and_text_is_escaped() -> None:
     assert "<b>" not in html and "&#60;b&#62;Varna&#60;/b&#62;" in html
 
 
-def test_sources_show_position_score_and_escaped_names() -> None:
+def test_sources_show_position_rank_and_escaped_names() -> None:
+    """A fused score such as 0.9766 read like a confidence; the sources show the passage's rank instead."""
     answer = Answer(id="a1", question="<q>", text="x [1]", refused=False, citations=(_citation("Some <u>passage</u> text.", "passage"),))
     html = render.sources_html([answer])
-    assert 'id="cite-a1-1"' in html and "chars 10–" in html and "page 3" in html and "score 0.5000" in html
+    assert 'id="cite-a1-1"' in html and "chars 10–" in html and "page 3" in html and "best match" in html
+    assert "0.5" not in html
     assert "<img" not in html and "<u>" not in html and "<b>" not in html and "<q>" not in html
     assert "&#60;img src=x onerror=alert(1)&#62;" in html
 
@@ -264,7 +266,7 @@ def test_cited_answer_with_highlighted_quote(page: Any) -> None:
     mark = page.locator("#askdocs-sources mark", has_text="Law on Digital Evidence")
     mark.wait_for(timeout=WAIT_MS)
     source = page.locator("#askdocs-sources .askdocs-source").first
-    assert "000_92d15d5cd8394714.txt" in source.inner_text() and "chars " in source.inner_text() and "score " in source.inner_text()
+    assert "000_92d15d5cd8394714.txt" in source.inner_text() and "chars " in source.inner_text() and "match" in source.inner_text()
     # Clicking the [1] marker brings its passage forward.
     bubble.locator("a.askdocs-cite").first.click(timeout=WAIT_MS)
     page.locator("#askdocs-sources .askdocs-source.active mark").wait_for(timeout=WAIT_MS)
