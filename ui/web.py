@@ -9,11 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
-import shutil
-import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,48 +25,9 @@ from ingest.errors import AskdocsError
 from ingest.readers import SUPPORTED_SUFFIXES
 from ui import render
 from ui.settings import Settings
+from ui.uploads import check_upload, safe_filename, store_upload
 
 log = logging.getLogger(__name__)
-
-MAX_NAME = 120
-
-
-def safe_filename(name: str) -> str:
-    """A file name safe to store: the last path component only, no hidden or special names.
-
-    Uploads name their own files; "../../etc/passwd" or "C:\\x\\..\\evil.txt" must land inside the
-    uploads folder under a plain name.
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    base = re.sub(r"\.{2,}", ".", base)
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[: MAX_NAME - len(suffix) - 1] or "upload"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
-def check_upload(path: Path, name: str, max_mb: float) -> str | None:
-    """Why an uploaded file cannot go in (type, size), or None."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        return f"unsupported file type '{suffix or name}' (supported: {allowed})"
-    size = path.stat().st_size
-    if size > max_mb * 1_000_000:
-        return f"file is {size / 1_000_000:.1f} MB, larger than max_file_mb = {max_mb:g}"
-    return None
-
-
-def store_upload(source: Path, uploads: Path, name: str) -> Path:
-    """Copy an upload into the uploads folder under its sanitised name."""
-    uploads.mkdir(parents=True, exist_ok=True)
-    target = (uploads / safe_filename(name)).resolve()
-    if target.parent != uploads.resolve():  # cannot happen after safe_filename; kept as the last guard
-        raise ValueError(f"refusing to write outside {uploads}: {name!r}")
-    shutil.copyfile(source, target)
-    return target
 
 
 def save_case(answer: Answer, history: Sequence[dict[str, str]], path: Path, expected: str, unanswerable: bool) -> str:
