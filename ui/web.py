@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Assistant
-from assistant.history import AnswerLog, as_test_case
+from assistant.history import as_test_case
 from assistant.models import Answer
 from index.collection import Collection
 from index.library import Library
@@ -24,6 +24,7 @@ from index.report import IngestReport, Outcome
 from ingest.errors import AskdocsError
 from ingest.readers import SUPPORTED_SUFFIXES
 from ui import render
+from ui.assistants import Assistants
 from ui.settings import Settings
 from ui.uploads import check_upload, safe_filename, store_upload
 
@@ -54,12 +55,12 @@ def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
 class WebApp:
     """The Gradio app and its callbacks, over the collections of one data directory."""
 
-    def __init__(self, settings: Settings, library: Library) -> None:
+    def __init__(self, settings: Settings, library: Library, assistants: Assistants | None = None) -> None:
         self.settings = settings
         self.library = library
+        self.assistants = assistants or Assistants(settings.assistant)
         self.feedback_path = settings.feedback_file
         self.testsets_dir = settings.testsets_dir
-        self._assistants: dict[str, Assistant] = {}
 
     def collection(self, name: str | None, create: bool = False) -> Collection:
         try:
@@ -68,11 +69,7 @@ class WebApp:
             raise gr.Error(str(exc), print_exception=False) from None
 
     def assistant(self, name: str | None) -> Assistant:
-        collection = self.collection(name)
-        if collection.name not in self._assistants:
-            log_file = AnswerLog(collection.settings.collection_dir / "history.jsonl")
-            self._assistants[collection.name] = Assistant(self.settings.assistant, collection.retriever, log_file)
-        return self._assistants[collection.name]
+        return self.assistants.get(self.collection(name))
 
     def uploads(self, collection: Collection) -> Path:
         return collection.settings.collection_dir / "uploads"
@@ -251,7 +248,7 @@ class WebApp:
             suffix += 1
             out_dir = runs_dir / f"{stamp}-{suffix}"
         target = self.collection(collection)
-        assistant = Assistant(self.settings.assistant.model_copy(update={"answerer": answerer}), target.retriever)
+        assistant = self.assistants.for_evaluation(target, answerer)
         progress(0, desc=f"evaluating {len(cases)} cases")
         report = run(assistant, cases, out_dir, testset=name, progress=True)
         _, rows = load_run(out_dir)
