@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from assistant.answer import Assistant
 from assistant.history import as_test_case
@@ -379,22 +380,25 @@ class WebApp:
         compare.click(self.compare, [self.run_a, self.run_b, self.collection_choice], comparison)
 
 
-def launch(
+def mount(
+    server: FastAPI,
     settings: Settings,
     library: Library,
+    assistants: Assistants | None = None,
+    auth: tuple[str, str] | None = None,
     host: str = "127.0.0.1",
     port: int = 7860,
-    auth: tuple[str, str] | None = None,
 ) -> None:
-    """Serve the web chat until interrupted."""
-    app = WebApp(settings, library).build()
+    """Mount the web chat at the root of `server` (after its other routes, which take precedence)."""
+    app = WebApp(settings, library, assistants).build()
     app.queue(default_concurrency_limit=1)
-    app.launch(
+    gr.mount_gradio_app(
+        server,
+        app,
+        path="/",
         server_name=host,
         server_port=port,
         auth=auth,
-        share=False,
-        inbrowser=False,
         show_error=True,
         ssr_mode=False,
         mcp_server=False,
