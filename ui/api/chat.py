@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path as PathParam
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.models import Answer, Related, Turn
 from ingest.errors import InvalidInput, NotFound
 from ui.api import schemas
-from ui.api.rest import STREAM_HEADERS, ServiceDep, error_event, errors, sse
+from ui.api.rest import STREAM_HEADERS, ServiceDep, api_router, error_event, errors, sse
 
-router = APIRouter(prefix="/v1")
+router = api_router()
 
 MODELS: dict[str, str | None] = {"askdocs": None, "askdocs-extractive": "extractive", "askdocs-llm": "llm"}
 _DESCRIBED = {

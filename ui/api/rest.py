@@ -28,7 +28,6 @@ from ui.uploads import safe_filename
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1")
 health = APIRouter()
 
 
@@ -58,7 +57,15 @@ _DESCRIPTIONS = {
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route may answer with (all in the one error shape)."""
-    return {status: {"model": schemas.ErrorResponse, "description": _DESCRIPTIONS[status]} for status in (401, 422, *statuses)}
+    return {status: {"model": schemas.ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def api_router() -> APIRouter:
+    """A router for routes under /v1: each may answer 401 (the key check) and 422 (its fields)."""
+    return APIRouter(prefix="/v1", responses=errors(401, 422))
+
+
+router = api_router()
 
 
 def sse(data: Any, event: str | None = None) -> str:

@@ -30,6 +30,18 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def exposure_warnings(host: str, web_login: bool, api_key: bool) -> list[str]:
+    """What is open to anyone who can reach `host` (nothing is, on the loopback interface)."""
+    if _is_loopback(host):
+        return []
+    warnings = []
+    if not web_login:
+        warnings.append(f"serving on {host} without --auth: anyone who can reach it can use the web chat and change the index")
+    if not api_key:
+        warnings.append(f"serving on {host} without ASKDOCS_API_KEY: anyone who can reach it can use the API (/v1, /mcp)")
+    return warnings
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 exposes the server to the network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
@@ -64,13 +76,8 @@ def serve(state: State, host: str, port: int, auth: str | None, feedback_file: P
     )
     secret = settings.web.web_auth.get_secret_value() if settings.web.web_auth else None
     login = parse_auth(auth or secret)
-    if not _is_loopback(host):
-        if login is None:
-            click.secho(f"warning: serving on {host} without --auth: anyone who can reach it can use the web chat and change the index",
-                        fg="yellow", err=True)
-        if not settings.api.keys():
-            click.secho(f"warning: serving on {host} without ASKDOCS_API_KEY: anyone who can reach it can use the API (/v1, /mcp)",
-                        fg="yellow", err=True)
+    for warning in exposure_warnings(host, login is not None, bool(settings.api.keys())):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     from ui.server import run
 
     library = state.library()
