@@ -156,6 +156,7 @@ class Service:
         self._jobs: dict[tuple[str, str], EvalJob] = {}
         self._jobs_lock = threading.Lock()
         self._ready = threading.Event()
+        self._settled = threading.Event()  # loaded, or failed to
         self._failure: str | None = None
 
     # -- start, readiness, stop -------------------------------------------------------------------
@@ -172,6 +173,8 @@ class Service:
             log.error("the index or the embedding model could not be loaded: %s", self._failure)
         else:
             self._ready.set()
+        finally:
+            self._settled.set()
 
     def readiness(self) -> tuple[bool, str]:
         if self._ready.is_set():
@@ -187,8 +190,8 @@ class Service:
 
     async def until_ready(self, timeout: float) -> None:
         """Wait for the model (the MCP tools wait rather than fail while the server starts)."""
-        if not await asyncio.to_thread(self._ready.wait, timeout):
-            self.require_ready()
+        await asyncio.to_thread(self._settled.wait, timeout)
+        self.require_ready()
 
     def close(self) -> None:
         for lane in (self.answers, self.llm):
@@ -410,7 +413,8 @@ class Service:
         if job is None:  # a run from before this server started, or from the CLI or the web chat
             status: Literal["done", "failed"] = "done" if report is not None else "failed"
             total = _count_lines(folder / "results.jsonl")
-            job = EvalJob(run_id, collection, total, total if report else 0, status, None if report else "the run did not finish")
+            job = EvalJob(run_id, collection, total, total if report else 0, status,
+                          None if report else "no report: the run was interrupted, or another process is still running it")
         return job, report
 
     def runs(self, collection: str) -> list[str]:
