@@ -112,6 +112,10 @@ class Question:
     answerer: str | None
 
 
+class EvaluationStopped(Exception):
+    """The server is stopping: an evaluation run in progress ends (and writes nothing)."""
+
+
 @dataclass
 class EvalJob:
     run: str
@@ -157,6 +161,7 @@ class Service:
         self._jobs_lock = threading.Lock()
         self._ready = threading.Event()
         self._settled = threading.Event()  # loaded, or failed to
+        self._stopping = threading.Event()
         self._failure: str | None = None
 
     # -- start, readiness, stop -------------------------------------------------------------------
@@ -194,6 +199,7 @@ class Service:
         self.require_ready()
 
     def close(self) -> None:
+        self._stopping.set()  # an evaluation run stops after its current case
         for lane in (self.answers, self.llm):
             lane.close()
         for pool in (self.writes, self.evaluations):
@@ -255,7 +261,7 @@ class Service:
             except BaseException as exc:
                 put(_Failure(exc))
             finally:
-                generator.close()
+                getattr(generator, "close", lambda: None)()  # a generator: closing it releases the LLM
                 put(_END)
 
         q.lane.submit(work)
@@ -379,12 +385,14 @@ class Service:
 
         def progress(done: int, total: int) -> None:
             job.done = done
+            if self._stopping.is_set():
+                raise EvaluationStopped("the server stopped before the run was complete")
 
         def work() -> None:
             job.status = "running"
             try:
                 run(assistant, cases, runs / run_id, testset=testset, on_case=progress)
-            except Exception as exc:
+            except Exception as exc:  # the run writes nothing unless it completes
                 job.status, job.error = "failed", str(exc) or type(exc).__name__
                 log.error("evaluation run %s failed: %s", run_id, job.error)
             else:
