@@ -17,6 +17,7 @@ from typing import Any
 from importlib import metadata
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
@@ -64,7 +65,8 @@ def create_app(
         version = metadata.version("askdocs")
     except metadata.PackageNotFoundError:
         version = "0"
-    app = FastAPI(title="askdocs", version=version, description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
+    # /docs from files installed with fastapi-offline: the page loads nothing from outside (as the web chat).
+    app = FastAPIOffline(title="askdocs", version=version, description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
     app.state.service = service
     errors.install(app)
     app.include_router(rest.health)

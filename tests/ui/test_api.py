@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 import time
@@ -138,7 +139,11 @@ def test_it_is_live_ready_documented_and_still_serves_the_web_chat(api: str, htt
             if path.startswith("/v1"):
                 error = operation["responses"]["401"]["content"]["application/json"]["schema"]
                 assert error == {"$ref": "#/components/schemas/ErrorResponse"}, f"{method} {path}"
-    assert "text/html" in httpx.get(f"{api}/docs").headers["content-type"]
+    docs = httpx.get(f"{api}/docs")
+    assert "text/html" in docs.headers["content-type"]
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/") for a in assets), f"/docs loads only this server's files: {assets}"
+    assert all(httpx.get(f"{api}{a}").status_code == 200 for a in assets)
     assert httpx.get(f"{api}/").status_code == 200
     config = httpx.get(f"{api}/config").json()
     assert config["title"] == "askdocs" and config.get("auth_required") is not True, "the web chat is at the root, with no login"
@@ -413,8 +418,6 @@ def api_routes(app: Any) -> list[tuple[str, str]]:
 
 
 def test_with_keys_set_no_api_route_answers_without_one(api: str, api_data: Path) -> None:
-    import re
-
     from index.library import Library
     from ui.server import create_app
     from ui.settings import load_settings
