@@ -535,3 +535,32 @@ def test_the_web_login_and_the_api_key_are_independent(api_data: Path) -> None:
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEYS[0]}"}, timeout=WAIT) as client:
                 assert client.get("/v1/models").status_code == 200, "the key opens the API without the web login"
                 assert client.get("/config").status_code == 401, "and not the web chat"
+
+
+def test_until_the_model_is_loaded_the_server_is_live_but_not_ready(api_data: Path, embedder: Any) -> None:
+    """The app before its start-up has run (TestClient outside a `with`), then after."""
+    from fastapi.testclient import TestClient
+
+    from index.library import Library
+    from ui.server import create_app
+    from ui.settings import load_settings
+
+    settings = load_settings(data_dir=api_data / "data")
+    app = create_app(settings, Library(settings.index, settings.ingest, embedder=embedder), web=False)
+    client = TestClient(app)
+    assert client.get("/healthz").status_code == 200
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["ready"] is False and not_ready.headers["retry-after"] == "5"
+    asked = client.post("/v1/ask", json={"question": "Which law is Kyrgyzstan drafting?"})
+    assert_error(asked, 503, "not_ready")
+    assert asked.headers["retry-after"] == "5"
+    assert client.get("/v1/documents").status_code == 200, "listing needs no model"
+
+    service = app.state.service
+    service.start()
+    deadline = time.monotonic() + WAIT
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "Law on Digital Evidence" in client.post("/v1/ask", json={"question": "Which law is Kyrgyzstan drafting?"}).json()["answer"]
+    service.close()
