@@ -57,9 +57,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.start()
-        async with mcp.session_manager.run():
-            yield
-        service.close()
+        try:
+            async with mcp.session_manager.run():
+                yield
+        finally:
+            service.close()
 
     try:
         version = metadata.version("askdocs")
