@@ -553,7 +553,7 @@ def test_until_the_model_is_loaded_the_server_is_live_but_not_ready(api_data: Pa
 
     settings = load_settings(data_dir=api_data / "data")
     app = create_app(settings, Library(settings.index, settings.ingest, embedder=embedder), web=False)
-    client = TestClient(app)
+    client = TestClient(app, headers=AUTH)  # the key, in case this module's server has set ASKDOCS_API_KEY
     assert client.get("/healthz").status_code == 200
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503 and not_ready.json()["ready"] is False and not_ready.headers["retry-after"] == "5"

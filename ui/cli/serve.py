@@ -99,8 +99,9 @@ def mcp(state: State) -> None:
     Over HTTP, `askdocs serve` offers the same tools at /mcp.
 
     \b
-    Example (what a client runs):
-      askdocs --data-dir ~/askdocs-data mcp
+    Examples (what a client runs):
+      askdocs mcp
+      askdocs --data-dir ~/askdocs-data --collection papers mcp
     """
     from ui.api.service import Service
     from ui.api.tools import build
