@@ -1,10 +1,10 @@
-"""The MCP server: the documents as tools an agent can call, with the same answers and citations.
+"""The MCP server: the documents as tools an MCP client can call, with the same answers and citations.
 
 Tools: `search` (passages), `ask` (a verified, cited answer, or a refusal), `list_documents` and
 `get_passage` (a document's text between two offsets, to read around a citation or a search
 result). Each takes an optional `collection`. The same server runs over stdio (`askdocs mcp`) and
 over streamable HTTP at /mcp of `askdocs serve`; both call the one `Service`, so the LLM queue and
-its limits hold for agents as for every other client.
+its limits hold for MCP clients as for every other client.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def build(service: Service, host: str = "127.0.0.1") -> FastMCP:
     )
 
     async def call(work: Callable[[], Awaitable[T]]) -> T:
-        """Wait for the model while the server starts; askdocs' errors become tool errors the agent can read."""
+        """Wait for the model while the server starts; askdocs' errors become tool errors the client can read."""
         try:
             await service.until_ready(READY_WAIT)
             return await work()
