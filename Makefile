@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY := PASSIVE
 .PHONY: install run test gate bench clean-index help
 
 help:
-	@echo "make run    install, ingest corpus/, start the web chat on http://127.0.0.1:7860"
+	@echo "make run    install, ingest corpus/, start the web chat and API on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
 

@@ -43,14 +43,20 @@ HistoryLike = Sequence[Turn | Mapping[str, str]]
 class Assistant:
     """Answers questions from the retriever's documents, with verified citations, and logs how each came about."""
 
-    def __init__(self, settings: AssistantSettings, retriever: Retriever, log: AnswerLog | None = None) -> None:
+    def __init__(
+        self, settings: AssistantSettings, retriever: Retriever, log: AnswerLog | None = None, llm_from: Assistant | None = None
+    ) -> None:
+        """`llm_from`: share that assistant's LLM and its lock (one model per process, used by one call at a time)."""
         self.settings = settings
         self.retriever = retriever
         self.log = log
-        self._llm_lock = threading.Lock()
+        self._llm_owner: Assistant = llm_from._llm_owner if llm_from is not None else self
+        self._llm_lock: threading.Lock = self._llm_owner._llm_lock if llm_from is not None else threading.Lock()
 
     @cached_property
     def llm(self) -> LLM:
+        if self._llm_owner is not self:
+            return self._llm_owner.llm
         with calling(self.settings):
             return make_llm(self.settings)
 

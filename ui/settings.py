@@ -51,6 +51,19 @@ class ApiSettings(BaseModel):
     api_key: SecretStr | None = Field(
         None, description="Bearer token(s) the HTTP API and MCP endpoint require, several separated by commas."
     )
+    api_workers: int | None = Field(
+        None, ge=1, le=64, description="Questions the server answers at once (default: one per CPU core)."
+    )
+    api_queue: int = Field(
+        64, ge=0, le=10_000,
+        description="Questions that may wait for a free worker; past this the API answers 429 with Retry-After.",
+    )
+    api_llm_queue: int = Field(
+        4, ge=0, le=1000,
+        description="Questions that may wait for the LLM while it answers another (it answers one at a time); "
+        "past this the API answers 429 with Retry-After.",
+    )
+    api_max_files: int = Field(20, ge=1, le=1000, description="Files one upload request may carry.")
 
     def keys(self) -> frozenset[str]:
         if self.api_key is None:

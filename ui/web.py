@@ -9,18 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
-import shutil
-import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from assistant.answer import Assistant
-from assistant.history import AnswerLog, as_test_case
+from assistant.history import as_test_case
 from assistant.models import Answer
 from index.collection import Collection
 from index.library import Library
@@ -28,49 +25,11 @@ from index.report import IngestReport, Outcome
 from ingest.errors import AskdocsError
 from ingest.readers import SUPPORTED_SUFFIXES
 from ui import render
+from ui.assistants import Assistants
 from ui.settings import Settings
+from ui.uploads import check_upload, safe_filename, store_upload
 
 log = logging.getLogger(__name__)
-
-MAX_NAME = 120
-
-
-def safe_filename(name: str) -> str:
-    """A file name safe to store: the last path component only, no hidden or special names.
-
-    Uploads name their own files; "../../etc/passwd" or "C:\\x\\..\\evil.txt" must land inside the
-    uploads folder under a plain name.
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    base = re.sub(r"\.{2,}", ".", base)
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[: MAX_NAME - len(suffix) - 1] or "upload"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
-def check_upload(path: Path, name: str, max_mb: float) -> str | None:
-    """Why an uploaded file cannot go in (type, size), or None."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        return f"unsupported file type '{suffix or name}' (supported: {allowed})"
-    size = path.stat().st_size
-    if size > max_mb * 1_000_000:
-        return f"file is {size / 1_000_000:.1f} MB, larger than max_file_mb = {max_mb:g}"
-    return None
-
-
-def store_upload(source: Path, uploads: Path, name: str) -> Path:
-    """Copy an upload into the uploads folder under its sanitised name."""
-    uploads.mkdir(parents=True, exist_ok=True)
-    target = (uploads / safe_filename(name)).resolve()
-    if target.parent != uploads.resolve():  # cannot happen after safe_filename; kept as the last guard
-        raise ValueError(f"refusing to write outside {uploads}: {name!r}")
-    shutil.copyfile(source, target)
-    return target
 
 
 def save_case(answer: Answer, history: Sequence[dict[str, str]], path: Path, expected: str, unanswerable: bool) -> str:
@@ -97,12 +56,12 @@ def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
 class WebApp:
     """The Gradio app and its callbacks, over the collections of one data directory."""
 
-    def __init__(self, settings: Settings, library: Library) -> None:
+    def __init__(self, settings: Settings, library: Library, assistants: Assistants | None = None) -> None:
         self.settings = settings
         self.library = library
+        self.assistants = assistants or Assistants(settings.assistant)
         self.feedback_path = settings.feedback_file
         self.testsets_dir = settings.testsets_dir
-        self._assistants: dict[str, Assistant] = {}
 
     def collection(self, name: str | None, create: bool = False) -> Collection:
         try:
@@ -111,11 +70,7 @@ class WebApp:
             raise gr.Error(str(exc), print_exception=False) from None
 
     def assistant(self, name: str | None) -> Assistant:
-        collection = self.collection(name)
-        if collection.name not in self._assistants:
-            log_file = AnswerLog(collection.settings.collection_dir / "history.jsonl")
-            self._assistants[collection.name] = Assistant(self.settings.assistant, collection.retriever, log_file)
-        return self._assistants[collection.name]
+        return self.assistants.get(self.collection(name))
 
     def uploads(self, collection: Collection) -> Path:
         return collection.settings.collection_dir / "uploads"
@@ -294,7 +249,7 @@ class WebApp:
             suffix += 1
             out_dir = runs_dir / f"{stamp}-{suffix}"
         target = self.collection(collection)
-        assistant = Assistant(self.settings.assistant.model_copy(update={"answerer": answerer}), target.retriever)
+        assistant = self.assistants.for_evaluation(target, answerer)
         progress(0, desc=f"evaluating {len(cases)} cases")
         report = run(assistant, cases, out_dir, testset=name, progress=True)
         _, rows = load_run(out_dir)
@@ -425,22 +380,25 @@ class WebApp:
         compare.click(self.compare, [self.run_a, self.run_b, self.collection_choice], comparison)
 
 
-def launch(
+def mount(
+    server: FastAPI,
     settings: Settings,
     library: Library,
+    assistants: Assistants | None = None,
+    auth: tuple[str, str] | None = None,
     host: str = "127.0.0.1",
     port: int = 7860,
-    auth: tuple[str, str] | None = None,
 ) -> None:
-    """Serve the web chat until interrupted."""
-    app = WebApp(settings, library).build()
+    """Mount the web chat at the root of `server` (after its other routes, which take precedence)."""
+    app = WebApp(settings, library, assistants).build()
     app.queue(default_concurrency_limit=1)
-    app.launch(
+    gr.mount_gradio_app(
+        server,
+        app,
+        path="/",
         server_name=host,
         server_port=port,
         auth=auth,
-        share=False,
-        inbrowser=False,
         show_error=True,
         ssr_mode=False,
         mcp_server=False,

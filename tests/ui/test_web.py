@@ -118,7 +118,7 @@ def test_document_view_marks_chunks_and_strikes_what_was_removed() -> None:
 
 
 def test_uploaded_names_stay_inside_the_uploads_folder(tmp_path: Path) -> None:
-    from ui.web import check_upload, safe_filename, store_upload
+    from ui.uploads import check_upload, safe_filename, store_upload
 
     assert safe_filename("../../etc/passwd") == "passwd"
     assert safe_filename("C:\\Users\\x\\..\\evil.TXT") == "evil.txt"

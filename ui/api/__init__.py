@@ -1,0 +1,1 @@
+"""The HTTP API and the MCP tools of `askdocs serve` (assembled by ui/server.py)."""
