@@ -53,6 +53,10 @@ class Assistant:
         self._llm_owner: Assistant = llm_from._llm_owner if llm_from is not None else self
         self._llm_lock: threading.Lock = self._llm_owner._llm_lock if llm_from is not None else threading.Lock()
 
+    @property
+    def llm_loaded(self) -> bool:
+        return "llm" in self._llm_owner.__dict__
+
     @cached_property
     def llm(self) -> LLM:
         if self._llm_owner is not self:
@@ -94,7 +98,7 @@ class Assistant:
         loading = time.perf_counter()
         if not self.retriever.embedder.loaded:  # once per process: timed apart from answering
             self.retriever.embedder.load()
-        if mode == "llm" and "llm" not in self.__dict__:
+        if mode == "llm" and not self.llm_loaded:
             self.llm  # noqa: B018  (loads the model)
         if (waited := _ms(loading)) > 1:
             timings["load_models"] = waited

@@ -58,9 +58,24 @@ def markers_to_links(text: str, answer_id: str) -> str:
     return "".join(parts)
 
 
-def streaming_html(text: str) -> str:
-    """Text as it is being generated: escaped, markers left as they are."""
+def streaming_html(text: str, waiting: str = "") -> str:
+    """Text as it is being generated: escaped, markers left as they are; before any, what it waits for."""
+    if not text and waiting:
+        return f'<span class="askdocs-waiting">{escape(waiting)}</span> ▍'
     return escape(text) + " ▍"
+
+
+def notice_html(message: str) -> str:
+    """A message about what the user asked for (nothing chosen, a file that cannot be read): no error badge."""
+    return f'<p class="askdocs-notice" role="status">{escape(message)}</p>'
+
+
+def loading_html(detail: str) -> str:
+    """The notice shown while the server loads its models: questions can be asked once it is gone."""
+    return (
+        '<div class="askdocs-loading" role="status"><span class="askdocs-spinner"></span><strong>Loading models</strong> — '
+        f"{escape(detail or 'the embedding model')}. Questions can be asked as soon as this is done.</div>"
+    )
 
 
 def answer_html(answer: Answer) -> str:
@@ -161,6 +176,8 @@ def documents_rows(records: Iterable[Any]) -> list[list[Any]]:
 
 
 DOCUMENT_HEADERS = ["document", "title", "type", "chunks", "pages", "ingested", "updated"]
+# Fit the table at 1400 px: the title wraps, counts stay narrow.
+DOCUMENT_COLUMN_WIDTHS = ["21%", "37%", "6%", "7%", "7%", "11%", "11%"]
 
 
 def _number(value: Any) -> str:
@@ -265,6 +282,21 @@ CSS = """
 a.askdocs-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .askdocs-status.askdocs-failed, .askdocs-status.askdocs-skipped { color: #b91c1c; font-weight: 600; }
 .askdocs-plots img { max-width: 100%; }
+.askdocs-report, .askdocs-metrics, .askdocs-failed, .askdocs-compare { width: 100%; border-collapse: collapse;
+  border: 1px solid var(--border-color-primary); border-radius: var(--radius-md); font-size: var(--text-md); }
+.askdocs-report th, .askdocs-report td, .askdocs-metrics th, .askdocs-metrics td, .askdocs-failed th, .askdocs-failed td,
+.askdocs-compare th, .askdocs-compare td { border: 1px solid var(--border-color-primary); padding: 6px 10px; text-align: left; }
+.askdocs-report th, .askdocs-metrics th, .askdocs-failed th, .askdocs-compare th { background: var(--background-fill-secondary); font-weight: 600; }
+.askdocs-notice { padding: 8px 12px; border-left: 3px solid var(--color-accent); background: var(--background-fill-secondary); }
+.askdocs-loading { padding: 10px 14px; border-radius: var(--radius-md); background: #fef3c7; color: #78350f; }
+.askdocs-waiting { opacity: 0.7; font-style: italic; }
+.askdocs-spinner { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; vertical-align: -0.1em;
+  border: 2px solid currentColor; border-right-color: transparent; border-radius: 50%; animation: askdocs-spin 0.8s linear infinite; }
+@keyframes askdocs-spin { to { transform: rotate(360deg); } }
+#askdocs-title { margin: 0; }
+#askdocs-ask-row { align-items: stretch; }
+.askdocs-actions { align-items: end; }
+.askdocs-actions button { flex-grow: 0 !important; align-self: end; }
 .askdocs-doc-text { white-space: pre-wrap; font-family: inherit; max-height: 640px; overflow-y: auto; }
 .askdocs-removed { opacity: 0.45; }
 .askdocs-chunk-no { font-size: 0.75em; font-weight: 600; border-radius: 3px; padding: 0 4px; margin-right: 2px;

@@ -91,7 +91,7 @@ def create_app(
     if web:
         from ui.web import mount
 
-        mount(app, settings, library, assistants, auth=web_auth, host=host, port=port)
+        mount(app, settings, library, assistants, auth=web_auth, readiness=service.readiness, host=host, port=port)
     return app
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,31 @@ def _merge(reports: Sequence[IngestReport]) -> list[dict[str, object]]:
 class WebApp:
     """The Gradio app and its callbacks, over the collections of one data directory."""
 
-    def __init__(self, settings: Settings, library: Library, assistants: Assistants | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        assistants: Assistants | None = None,
+        readiness: Callable[[], tuple[bool, str]] | None = None,
+    ) -> None:
+        """`readiness`: whether the models are loaded yet, and what is happening (the server loads them at start)."""
         self.settings = settings
         self.library = library
         self.assistants = assistants or Assistants(settings.assistant)
+        self.readiness = readiness or (lambda: (True, ""))
         self.feedback_path = settings.feedback_file
         self.testsets_dir = settings.testsets_dir
+
+    def status(self) -> tuple[Any, ...]:
+        """The loading notice, the Ask button, and whether to look again in a second."""
+        ready, detail = self.readiness()
+        if ready:
+            return gr.update(value="", visible=False), gr.update(interactive=True, value="Ask"), gr.Timer(active=False)
+        return (
+            gr.update(value=render.loading_html(detail), visible=True),
+            gr.update(interactive=False, value="Loading…"),
+            gr.Timer(active=True),
+        )
 
     def collection(self, name: str | None, create: bool = False) -> Collection:
         try:
@@ -95,14 +114,22 @@ class WebApp:
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
+            gr.Warning("The question is empty: type what you want to know.")
             yield (gr.skip(),) * 7
             return
-        display = [*display, {"role": "user", "content": render.escape(question)}, {"role": "assistant", "content": render.streaming_html("")}]
+        ready, detail = self.readiness()
+        if not ready:
+            gr.Warning(f"Not ready yet: {detail}. Ask again in a moment.")
+            yield (gr.skip(),) * 7
+            return
+        assistant = self.assistant(collection)
+        waiting = "Loading the language model (only the first answer it writes waits for this) …" if answerer == "llm" and not assistant.llm_loaded else ""
+        display = [*display, {"role": "user", "content": render.escape(question)}, {"role": "assistant", "content": render.streaming_html("", waiting)}]
         yield "", display, display, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         streamed = ""
         final: Answer | None = None
         try:
-            for event in self.assistant(collection).stream(question, turns, k=int(k), doc_ids=doc_ids or None, answerer=answerer):
+            for event in assistant.stream(question, turns, k=int(k), doc_ids=doc_ids or None, answerer=answerer):
                 if isinstance(event, Answer):
                     final = event
                 else:
@@ -225,22 +252,24 @@ class WebApp:
 
     def evaluate(
         self, chosen: str | None, uploaded: str | None, answerer: str, collection: str | None,
-        progress: gr.Progress = gr.Progress(track_tqdm=True),
+        progress: gr.Progress = gr.Progress(),
     ) -> tuple[Any, ...]:
+        """Run a test set; a missing or broken test set is said in the results area, nothing else changes."""
         from evaluation.report import failed_cases, plots
         from evaluation.runner import load_run, run
         from evaluation.testset import TestSetError, load_testset
 
+        unchanged = (gr.skip(),) * 4
         if uploaded:
             path, name = Path(uploaded), safe_filename(Path(uploaded).name)
         elif chosen:
             path, name = self.testsets_dir / safe_filename(chosen), chosen
         else:
-            raise gr.Error("Choose a test set or upload one.")
+            return (render.notice_html(f"Choose a test set from {self.testsets_dir}, or upload one (JSONL)."), *unchanged)
         try:
             cases = load_testset(path)
         except TestSetError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            return (render.notice_html(str(exc)), *unchanged)
         runs_dir = self.runs(collection)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = runs_dir / stamp
@@ -250,8 +279,12 @@ class WebApp:
             out_dir = runs_dir / f"{stamp}-{suffix}"
         target = self.collection(collection)
         assistant = self.assistants.for_evaluation(target, answerer)
-        progress(0, desc=f"evaluating {len(cases)} cases")
-        report = run(assistant, cases, out_dir, testset=name, progress=True)
+        progress((0, len(cases)), desc=f"answering question 1 of {len(cases)}", unit="questions")
+
+        def advance(done: int, total: int) -> None:
+            progress((done, total), desc=f"answered {done} of {total} questions", unit="questions")
+
+        report = run(assistant, cases, out_dir, testset=name, on_case=advance)
         _, rows = load_run(out_dir)
         runs = self.run_choices(collection)
         return (
@@ -266,27 +299,38 @@ class WebApp:
         from evaluation.runner import compare, load_run
 
         if not earlier or not later:
-            raise gr.Error("Choose two runs to compare.")
+            return render.notice_html("Choose two runs to compare.")
         runs = self.runs(collection)
         try:
             result = compare(load_run(runs / safe_filename(earlier)), load_run(runs / safe_filename(later)))
         except AskdocsError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            return render.notice_html(str(exc))
         return render.comparison_html(result, earlier, later)
+
+    def testsets_note(self) -> str:
+        """Where the Evaluation tab reads test sets, and what to do when there are none."""
+        folder = render.escape(str(self.testsets_dir))
+        if self.testset_choices():
+            return f'<p class="askdocs-meta">Test sets are read from {folder} (setting web_testsets).</p>'
+        return (
+            f'<p class="askdocs-meta">No test sets in {folder}: put JSONL test sets there, set web_testsets '
+            "(relative paths are taken from the config file's folder, or the data directory), or upload one.</p>"
+        )
 
     # -- layout -------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="askdocs", analytics_enabled=False) as app:
-            with gr.Row(equal_height=True):
-                gr.Markdown("## askdocs — ask your documents")
+            with gr.Row(equal_height=True, elem_id="askdocs-header"):
+                gr.Markdown("## askdocs — ask your documents", elem_id="askdocs-title")
                 self.collection_choice = gr.Dropdown(
                     self.collection_choices(), value=self.settings.index.collection, label="Collection",
-                    allow_custom_value=True, elem_id="askdocs-collection", scale=0, min_width=220,
-                    info="Type a new name and upload documents to create one.",
+                    allow_custom_value=True, elem_id="askdocs-collection", scale=0, min_width=240,
                 )
+            ready, detail = self.readiness()
+            self.status_note = gr.HTML(render.loading_html(detail), visible=not ready, elem_id="askdocs-status")
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat"):
-                    self._chat_tab()
+                    self._chat_tab(ready)
                 with gr.Tab("Documents", id="documents"):
                     self._documents_tab()
                 with gr.Tab("Evaluation", id="evaluation"):
@@ -295,14 +339,21 @@ class WebApp:
             self.collection_choice.change(
                 self.switch_collection, self.collection_choice, [*listing, self.run_a, self.run_b, *self.cleared]
             )
-            app.load(self.documents_view, self.collection_choice, listing)
+            # While the server loads its models, the page says so and looks again every second.
+            poll = gr.Timer(1.0, active=not ready)
+            poll.tick(self.status, None, [self.status_note, self.ask, poll], show_progress="hidden")
+            app.load(self.status, None, [self.status_note, self.ask, poll], show_progress="hidden")
+            app.load(self.documents_view, self.collection_choice, listing, show_progress="hidden")
             app.load(
-                lambda name: (gr.update(choices=self.testset_choices()), gr.update(choices=self.run_choices(name)), gr.update(choices=self.run_choices(name))),
-                self.collection_choice, [self.testset, self.run_a, self.run_b],
+                lambda name: (
+                    gr.update(choices=self.testset_choices()), self.testsets_note(),
+                    gr.update(choices=self.run_choices(name)), gr.update(choices=self.run_choices(name)),
+                ),
+                self.collection_choice, [self.testset, self.testsets_hint, self.run_a, self.run_b], show_progress="hidden",
             )
         return app
 
-    def _chat_tab(self) -> None:
+    def _chat_tab(self, ready: bool) -> None:
         display = gr.State([])  # the chat as shown (HTML); `turns` holds the plain text the assistant reads
         turns = gr.State([])
         answers = gr.State([])
@@ -314,11 +365,12 @@ class WebApp:
                     latex_delimiters=[], allow_tags=False, feedback_options=("Like", "Dislike"),
                     group_consecutive_messages=False, buttons=["copy"],
                 )
-                with gr.Row():
-                    question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=5,
-                                          elem_id="askdocs-question", submit_btn=False)
-                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="askdocs-ask")
-                    new = gr.Button("New chat", scale=1, elem_id="askdocs-new")
+                with gr.Row(equal_height=True, elem_id="askdocs-ask-row"):
+                    question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=1,
+                                          elem_id="askdocs-question", submit_btn=False, container=False, lines=1, max_lines=6)
+                    self.ask = gr.Button("Ask" if ready else "Loading…", variant="primary", scale=0, min_width=100,
+                                         elem_id="askdocs-ask", interactive=ready, size="md")
+                    new = gr.Button("New chat", scale=0, min_width=120, elem_id="askdocs-new", variant="secondary", size="md")
                 with gr.Group(visible=False) as feedback_box:
                     feedback_text = gr.Markdown()
                     expected = gr.Textbox(label="What the answer should be (optional)")
@@ -334,8 +386,8 @@ class WebApp:
                 sources = gr.HTML(render.sources_html([]), elem_id="askdocs-sources")
         chat_in = [question, display, turns, answers, answerer, k, self.doc_filter, self.collection_choice]
         chat_out = [question, chatbot, display, turns, answers, sources, feedback_box]
-        ask.click(self.respond, chat_in, chat_out, concurrency_limit=2)
-        question.submit(self.respond, chat_in, chat_out, concurrency_limit=2)
+        self.ask.click(self.respond, chat_in, chat_out, concurrency_limit=2, show_progress_on=[chatbot])
+        question.submit(self.respond, chat_in, chat_out, concurrency_limit=2, show_progress_on=[chatbot])
         self.cleared = [chatbot, display, turns, answers, sources, feedback_box, flagged, question]
         new.click(self.new_chat, None, self.cleared)
         chatbot.clear(self.new_chat, None, self.cleared)
@@ -345,39 +397,48 @@ class WebApp:
     def _documents_tab(self) -> None:
         suffixes = sorted(SUPPORTED_SUFFIXES)
         gr.Markdown(f"Supported: {', '.join(suffixes)}; at most {self.settings.ingest.max_file_mb:g} MB a file.")
-        files = gr.File(file_count="multiple", file_types=suffixes, label="Upload documents", elem_id="askdocs-upload")
+        files = gr.File(file_count="multiple", file_types=suffixes, label="Upload documents", elem_id="askdocs-upload", height=140)
         add = gr.Button("Add to index", variant="primary", elem_id="askdocs-add")
         report = gr.HTML(elem_id="askdocs-ingest-report")
-        self.docs_table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, label="Documents", elem_id="askdocs-docs")
-        with gr.Row():
+        self.docs_table = gr.Dataframe(
+            headers=render.DOCUMENT_HEADERS, interactive=False, label="Documents", elem_id="askdocs-docs",
+            wrap=True, column_widths=render.DOCUMENT_COLUMN_WIDTHS,
+        )
+        with gr.Row(elem_classes="askdocs-actions"):
             self.remove_choice = gr.Dropdown([], label="Document", scale=3, elem_id="askdocs-doc-choice")
-            show = gr.Button("Show as indexed", scale=1, elem_id="askdocs-show")
-            remove = gr.Button("Remove", variant="stop", scale=1)
-            reindex = gr.Button("Re-index all", scale=1)
+            show = gr.Button("Show as indexed", scale=1, elem_id="askdocs-show", size="md")
+            remove = gr.Button("Remove", variant="stop", scale=1, size="md")
+            reindex = gr.Button("Re-index all", scale=1, size="md")
         document = gr.HTML(elem_id="askdocs-document")
         listing = [self.docs_table, self.doc_filter, self.remove_choice]
-        add.click(self.upload, [files, self.collection_choice], [report, files, *listing, self.collection_choice])
-        remove.click(self.remove, [self.remove_choice, self.collection_choice], [report, *listing])
+        add.click(self.upload, [files, self.collection_choice], [report, files, *listing, self.collection_choice], show_progress_on=[report])
+        remove.click(self.remove, [self.remove_choice, self.collection_choice], [report, *listing], show_progress_on=[report])
         show.click(self.show_document, [self.remove_choice, self.collection_choice], document)
-        reindex.click(self.reindex, self.collection_choice, [report, *listing])
+        reindex.click(self.reindex, self.collection_choice, [report, *listing], show_progress_on=[report])
 
     def _evaluation_tab(self) -> None:
         with gr.Row():
-            self.testset = gr.Dropdown([], label=f"Test set from {self.testsets_dir}", scale=2)
-            testset_file = gr.File(file_types=[".jsonl"], label="…or upload one (JSONL)", scale=2)
+            with gr.Column(scale=2):
+                self.testset = gr.Dropdown([], label="Test set", elem_id="askdocs-testset")
+                self.testsets_hint = gr.HTML(self.testsets_note(), elem_id="askdocs-testsets-hint")
+            testset_file = gr.File(file_types=[".jsonl"], label="…or upload one (JSONL)", scale=2, height=120)
             answerer = gr.Radio(["extractive", "llm"], value=self.settings.assistant.answerer, label="Answerer", scale=1)
-        run = gr.Button("Run evaluation", variant="primary")
+        run = gr.Button("Run evaluation", variant="primary", elem_id="askdocs-run-eval")
         metrics = gr.HTML(elem_id="askdocs-eval-metrics")
         plots = gr.HTML(elem_id="askdocs-eval-plots")
         failed = gr.HTML(elem_id="askdocs-eval-failed")
         gr.Markdown("### Compare runs")
-        with gr.Row():
+        with gr.Row(elem_classes="askdocs-actions"):
             self.run_a = gr.Dropdown([], label="Earlier run")
             self.run_b = gr.Dropdown([], label="Later run")
-            compare = gr.Button("Compare")
+            compare = gr.Button("Compare", size="md")
         comparison = gr.HTML(elem_id="askdocs-eval-compare")
-        run.click(self.evaluate, [self.testset, testset_file, answerer, self.collection_choice], [metrics, plots, failed, self.run_a, self.run_b])
-        compare.click(self.compare, [self.run_a, self.run_b, self.collection_choice], comparison)
+        # One progress bar, on the results area: in words, questions answered out of all.
+        run.click(
+            self.evaluate, [self.testset, testset_file, answerer, self.collection_choice],
+            [metrics, plots, failed, self.run_a, self.run_b], show_progress_on=[metrics],
+        )
+        compare.click(self.compare, [self.run_a, self.run_b, self.collection_choice], comparison, show_progress_on=[comparison])
 
 
 def mount(
@@ -386,11 +447,12 @@ def mount(
     library: Library,
     assistants: Assistants | None = None,
     auth: tuple[str, str] | None = None,
+    readiness: Callable[[], tuple[bool, str]] | None = None,
     host: str = "127.0.0.1",
     port: int = 7860,
 ) -> None:
     """Mount the web chat at the root of `server` (after its other routes, which take precedence)."""
-    app = WebApp(settings, library, assistants).build()
+    app = WebApp(settings, library, assistants, readiness).build()
     app.queue(default_concurrency_limit=1)
     gr.mount_gradio_app(
         server,

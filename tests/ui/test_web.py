@@ -195,6 +195,9 @@ def web_data(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
         {"id": "peru", "question": "What is the capital of Peru?", "answerable": False},
     ]
     (testsets / "tiny.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    # Long enough to watch its progress: the dev set's questions.
+    dev = (ROOT / "corpus" / "testsets" / "dev.jsonl").read_text(encoding="utf-8")
+    (testsets / "dev.jsonl").write_text(dev, encoding="utf-8")
     return base
 
 
@@ -330,11 +333,101 @@ def test_document_markup_is_shown_as_text_and_never_runs(page: Any) -> None:
     assert page.evaluate("() => document.querySelectorAll('#askdocs-sources img, #askdocs-sources script, #askdocs-chat img[src=\"x\"]').length") == 0
 
 
+def test_evaluation_with_nothing_chosen_says_so_without_error_badges(page: Any) -> None:
+    """It used to show the message plus five red "Error" badges, two inside the Compare dropdowns."""
+    page.get_by_role("tab", name="Evaluation").click()
+    page.locator("#askdocs-run-eval").click()
+    page.locator("#askdocs-eval-metrics .askdocs-notice", has_text="Choose a test set").wait_for(timeout=WAIT_MS)
+    page.get_by_role("button", name="Compare").click()
+    page.locator("#askdocs-eval-compare .askdocs-notice", has_text="Choose two runs").wait_for(timeout=WAIT_MS)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Error", exact=True).count() == 0
+    assert "Test sets are read from" in page.locator("#askdocs-testsets-hint").inner_text()
+
+
+def test_an_evaluation_shows_one_progress_bar_in_words(page: Any) -> None:
+    """It used to draw five bars at once: "evaluating - 28.6% / Batches - 0.0% … 14/49 case | 0/1 steps"."""
+    page.get_by_role("tab", name="Evaluation").click()
+    page.locator("#askdocs-testset input").click()
+    page.get_by_role("option", name="dev.jsonl").click()
+    page.locator("#askdocs-run-eval").click()
+    level = page.locator(".progress-level", has_text="questions")
+    level.first.wait_for(timeout=WAIT_MS)
+    bars = page.evaluate("() => Array.from(document.querySelectorAll('.progress-level, .progress-text')).map(e => e.innerText)")
+    assert len([b for b in bars if "%" in b]) == 1, bars
+    assert all("Batches" not in b and "steps" not in b for b in bars), bars
+    assert any("of 49 questions" in b for b in bars), bars
+    page.locator("#askdocs-eval-metrics p", has_text="Saved to").wait_for(timeout=WAIT_MS * 3)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-evaluation.png"), timeout=WAIT_MS)
+
+
+def test_an_empty_question_is_rejected(page: Any) -> None:
+    page.locator("#askdocs-question textarea").fill("   ")
+    page.locator("#askdocs-ask").click()
+    page.get_by_text("The question is empty").wait_for(timeout=WAIT_MS)
+    assert page.locator('#askdocs-chat [data-testid="bot"]').count() == 0
+    assert page.locator('#askdocs-chat [data-testid="user"]').count() == 0
+
+
+def test_the_page_says_models_are_loading_until_they_are(browser: Any, tmp_path: Path, embedder: Any) -> None:
+    """The first question used to wait 18 to 21 s behind a bare cursor while the models loaded."""
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from index.collection import Collection
+    from index.library import Library
+    from index.settings import IndexSettings
+    from tests.conftest import wait_for_http
+    from ui.api.service import Service
+    from ui.assistants import Assistants
+    from ui.settings import Settings
+    from ui.web import mount
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SAMPLE[0], corpus / SAMPLE[0].name)
+    Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder).ingest([corpus])
+    settings = Settings(index={"data_dir": tmp_path / "data"})
+    library = Library(settings.index, settings.ingest)  # its own embedding model, not loaded yet
+    assistants = Assistants(settings.assistant)
+    service = Service(settings, library, assistants)  # what `askdocs serve` loads the models with
+    app = FastAPI()
+    mount(app, settings, library, assistants, readiness=service.readiness)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", 60)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/", timeout=WAIT_MS)
+        status = page.locator("#askdocs-status .askdocs-loading")
+        status.wait_for(timeout=WAIT_MS)
+        assert "Loading models" in status.inner_text()
+        assert page.locator("#askdocs-ask").is_disabled()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-loading.png"), timeout=WAIT_MS)
+
+        service.start()  # the server's start: the models load in the background
+        status.wait_for(state="hidden", timeout=WAIT_MS * 2)
+        assert page.locator("#askdocs-ask").is_enabled()
+        assert "Law on Digital Evidence" in ask(page, "Which law is Kyrgyzstan drafting?").inner_text(timeout=WAIT_MS)
+    finally:
+        context.close()
+        server.should_exit = True
+        thread.join(30)
+        service.close()
+
+
 def test_evaluation_runs_a_test_set_and_compares_runs(page: Any) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="Evaluation").click()
-    page.get_by_label("Test set from").click()
+    page.locator("#askdocs-testset input").click()
     page.get_by_role("option", name="tiny.jsonl").click()
     saved = page.locator("#askdocs-eval-metrics p", has_text="Saved to")
     page.get_by_role("button", name="Run evaluation").click()
@@ -384,6 +477,8 @@ def test_a_document_is_shown_as_it_was_indexed(page: Any) -> None:
     page.locator("#askdocs-show").click()
     view = page.locator("#askdocs-document .askdocs-document")
     view.wait_for(timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-documents.png"), timeout=WAIT_MS)
     assert page.locator("#askdocs-document .askdocs-chunk-no").count() >= 2, "chunks are numbered"
     removed = page.locator("#askdocs-document del.askdocs-removed").all_inner_texts()
     assert any("Holy See" in text for text in removed), "the site menu is shown as removed"
