@@ -16,12 +16,13 @@ LLAMA_WHEELS := $(HOME)/.cache/askdocs/wheels/llama-cpp-python-$(LLAMA_CPP_VERSI
 # Keep thread pools from spinning when the other core is busy (llama.cpp's OpenMP, torch).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: install run test gate bench clean-index help
+.PHONY: install run test gate bench train clean-index help
 
 help:
 	@echo "make run    install, ingest corpus/, start the web chat on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
+	@echo "make train  install, retrain the answer scorers on SQuAD development articles (assistant/weights/)"
 
 install: $(STAMP)
 
@@ -65,6 +66,10 @@ bench: install
 	$(BIN)/python -m benchmarks.squad
 	$(BIN)/python -m benchmarks.squad_answers
 	$(BIN)/python -m benchmarks.squad_answers --version 2.0
+
+# The learned scorers of the extractive answerer, from the development part of ../shared/datasets.
+train: install
+	$(BIN)/python -m evaluation.train
 
 clean-index:
 	rm -rf .askdocs

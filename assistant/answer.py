@@ -15,13 +15,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from assistant.answerability import answerability, default_threshold
 from assistant.condense import keyword_condense, llm_condense
 from assistant.extractive import Candidate, rank_sentences, select, trim
+from assistant.features import analyse
 from assistant.generative import build_messages, verify
 from assistant.history import AnswerLog
 from assistant.llm import make_llm, model_name
-from assistant.models import Answer, Citation, Related, Turn
+from assistant.models import Answer, AnswerSpan, Citation, Related, Turn
 from assistant.settings import AssistantSettings
+from assistant.span import NOTHING, Found, best_phrase
 from assistant.text import locate, with_marker
 from index.indexer import Index
 from index.retrieve import Passage
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
 REFUSAL = "The documents do not contain an answer to this question."
 TRACE_SETTINGS = (
-    "top_k", "candidates", "min_evidence", "min_support", "max_answer_words", "chunk_tokens", "chunk_overlap",
+    "top_k", "candidates", "min_evidence", "min_answerable", "min_support", "max_answer_words", "chunk_tokens", "chunk_overlap",
     "embed_model", "llm_backend", "llm_passages", "llm_temperature", "llm_max_tokens", "condense",
 )
 
@@ -90,10 +93,16 @@ class Assistant:
         timings["retrieve"] = _ms(started) - timings["condense"]
         ranked = rank_sentences(standalone, passages, self.index.embedder, question)
         evidence = max((c.relevance for c in ranked), default=0.0)
+        timings["rank"] = _ms(started) - timings["condense"] - timings["retrieve"]
+        asked = analyse(standalone, question)
+        found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
+        answerable = answerability(asked, ranked, passages, found) if ranked else 0.0
+        min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
         trace: dict[str, Any] = {
             "standalone_query": standalone,
             "passages": [_trace_passage(p) for p in passages],
             "evidence": round(evidence, 4),
+            "answerability": round(answerable, 4),
             "answerer": mode,
             "index_version": self.index.version,
             "settings": {key: getattr(self.settings, key) for key in TRACE_SETTINGS},
@@ -103,13 +112,19 @@ class Assistant:
         if not passages or evidence < self.settings.min_evidence:
             text, citations = REFUSAL, []
             yield text
+        elif answerable < min_answerable:
+            # On topic, but the best evidence does not hold what is asked for.
+            trace["refusal"] = "answerability"
+            text, citations = REFUSAL, []
+            yield text
         elif mode == "extractive":
             text, citations = self._extractive(question, standalone, passages, ranked)
             yield text
         else:
             text, citations = yield from self._generate(question, standalone, passages, ranked, trace)
-        timings["total"] = _ms(started)
         refused = not citations
+        span = None if refused or not ranked else _answer_span(found, ranked[0], citations)
+        timings["total"] = _ms(started)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
             question=question,
@@ -121,6 +136,8 @@ class Assistant:
             answerer=mode,
             timings_ms={key: round(value, 1) for key, value in timings.items()},
             trace=trace,
+            answer_span=span,
+            answerability=round(answerable, 4),
         )
         if self.settings.log_answers:
             self.log.append(answer, turns)
@@ -210,6 +227,29 @@ class Assistant:
             quote_start=quote_start,
             quote_end=quote_end,
         )
+
+
+def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:
+    """The best sentence's answer phrase, in the citation that quotes it, with document offsets."""
+    if found.phrase is None:
+        return None
+    phrase = found.phrase
+    sentence = best.sentence.text
+    for citation in citations:
+        quote = citation.quote
+        if sentence not in quote and quote not in sentence:
+            continue
+        # Where the phrase sits in the quote: by its offset in the sentence when the quote holds the
+        # whole sentence, else by its text (a trimmed quote).
+        offset = quote.find(sentence)
+        at = offset + phrase.start if offset >= 0 else quote.find(phrase.text)
+        if at < 0 or quote[at : at + len(phrase.text)] != phrase.text:
+            continue
+        start = end = None
+        if citation.quote_start is not None and citation.quote_end is not None:
+            start, end = citation.quote_start + at, citation.quote_start + at + len(phrase.text)
+        return AnswerSpan(text=phrase.text, citation=citation.n, start=start, end=end, score=round(found.score, 4))
+    return None
 
 
 def _ms(since: float) -> float:

@@ -35,6 +35,18 @@ class Citation(BaseModel):
     support: float = 1.0
 
 
+class AnswerSpan(BaseModel):
+    """The exact phrase that answers the question, inside the quote of citation `citation`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    citation: int  # the number n of the citation whose quote holds it
+    start: int | None = None  # offsets of the phrase in the document, when found
+    end: int | None = None
+    score: float = 0.0  # the span scorer's score (higher: surer)
+
+
 class Related(BaseModel):
     """A passage offered alongside a refusal: close to the question, but not an answer."""
 
@@ -64,6 +76,8 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     trace: dict[str, Any] = Field(default_factory=dict)
     id: str = ""
+    answer_span: AnswerSpan | None = None
+    answerability: float | None = None  # probability that the evidence answers the question
 
     def as_json(self) -> dict[str, Any]:
         """The `askdocs ask --json` contract."""
@@ -77,6 +91,8 @@ class Answer(BaseModel):
                 for c in self.citations
             ],
             "related": [r.model_dump() for r in self.related],
+            "answer_span": self.answer_span.model_dump() if self.answer_span else None,
+            "answerability": self.answerability,
             "standalone_query": self.standalone_query,
             "answerer": self.answerer,
             "timings_ms": self.timings_ms,
