@@ -13,10 +13,13 @@ claims of `qrels/test.tsv` (the BEIR test split) are for reporting.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from typing import Literal
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal, TypeVar
 
 Part = Literal["dev", "heldout"]
+T = TypeVar("T")
 
 HELDOUT_ARTICLES_COUNT = 6
 
@@ -51,3 +54,22 @@ def squad_part(title: str) -> Part:
 def squad_titles(all_titles: Iterable[str], part: Part) -> list[str]:
     """The titles of `all_titles` in `part`, in their given order."""
     return [t for t in all_titles if squad_part(t) == part]
+
+
+def squad_file_titles(path: Path) -> list[str]:
+    """The article titles of a SQuAD JSON file, in file order."""
+    from evaluation.importers import DatasetError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [str(article["title"]) for article in data["data"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DatasetError(f"{path}: not a SQuAD file with data[].title ({exc})") from None
+
+
+def spread(items: Sequence[T], count: int | None) -> list[T]:
+    """`count` items taken at an even stride, so that every article and kind of question appears."""
+    if count is None or count >= len(items):
+        return list(items)
+    stride = len(items) / count
+    return [items[int(i * stride)] for i in range(count)]

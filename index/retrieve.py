@@ -23,7 +23,7 @@ class Passage:
     end: int
     page: int | None
     chunk_no: int
-    score: float  # fused, scaled so that first place in both rankings is 1.0
+    score: float  # fused, scaled so that first place in both rankings (best score in both) is 1.0
     dense_score: float | None  # cosine similarity
     keyword_score: float | None  # BM25
     dense_rank: int | None
@@ -55,6 +55,20 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> dict[st
     return {item: score / best for item, score in fused.items()}
 
 
+def weighted_fusion(rankings: Sequence[Sequence[tuple[str, float]]], weights: Sequence[float]) -> dict[str, float]:
+    """Scores blended by weight, each divided by its list's best; an item a list lacks gets that list's lowest."""
+    scaled: list[tuple[dict[str, float], float]] = []
+    for ranking in rankings:
+        best = max((score for _, score in ranking), default=1.0)
+        scores = {item: score / (best if best > 0 else 1.0) for item, score in ranking}
+        scaled.append((scores, min(scores.values(), default=0.0)))
+    items = {item for ranking in rankings for item, _ in ranking}
+    return {
+        item: sum(weight * scores.get(item, lowest) for weight, (scores, lowest) in zip(weights, scaled, strict=True))
+        for item in items
+    }
+
+
 class Retriever:
     """retrieve(query) -> ranked passages, from the vector store and the keyword index together."""
 
@@ -71,7 +85,11 @@ class Retriever:
         keyword = self.catalog.keyword_search(query, limit, doc_ids)
         dense_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
         keyword_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(keyword, start=1)}
-        fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
+        if self.settings.fusion == "rrf":
+            fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
+        else:
+            weight = self.settings.dense_weight
+            fused = weighted_fusion([dense, keyword], [weight, 1.0 - weight])
         # Ties (equal fused score) fall back to the dense similarity, then the id, for a stable order.
         ranked = sorted(fused, key=lambda c: (-fused[c], -dense_by_id.get(c, (0, -1.0))[1], c))[:k]
         records = self.catalog.chunks(ranked)

@@ -114,3 +114,15 @@ def test_a_new_off_topic_question_is_not_taken_for_a_follow_up(make_assistant) -
         answer = assistant.answer(question, history)
         assert answer.standalone_query == question
         assert answer.refused, question
+
+
+def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
+    answer = make_assistant().answer("On what date was the second expert-level meeting in Kyrgyzstan held?")
+    span = answer.answer_span
+    assert span is not None and span.text == "16 October"
+    citation = next(c for c in answer.citations if c.n == span.citation)
+    assert span.text in citation.quote and span.text in answer.text
+    assert span.start is not None and span.end is not None
+    assert sample_index.catalog.text(citation.source)[span.start : span.end] == span.text
+    assert answer.as_json()["answer_span"] == span.model_dump()
+    assert make_assistant(answer_spans=False).answer(answer.question).answer_span is None
