@@ -258,6 +258,10 @@ def upload(page: Any, files: list[dict[str, Any]]) -> Any:
 def test_cited_answer_with_highlighted_quote(page: Any) -> None:
     bubble = ask(page, "Which law is Kyrgyzstan drafting?")
     assert "Law on Digital Evidence" in bubble.inner_text(timeout=WAIT_MS)
+    # The answer phrase is highlighted inside the quoted sentence.
+    phrase = bubble.locator("mark.askdocs-span")
+    phrase.wait_for(timeout=WAIT_MS)
+    assert "Digital Evidence" in phrase.inner_text()
     mark = page.locator("#askdocs-sources mark", has_text="Law on Digital Evidence")
     mark.wait_for(timeout=WAIT_MS)
     source = page.locator("#askdocs-sources .askdocs-source").first
