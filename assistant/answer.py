@@ -16,16 +16,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from assistant.answerability import answerability, default_threshold
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, rank_sentences, select, trim
+from assistant.features import analyse
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
 from assistant.llm import calling, make_llm, model_name
 from assistant.models import (
-    Answer, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
+    Answer, AnswerSpan, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
 )
 from assistant.settings import AssistantSettings
+from assistant.span import NOTHING, Found, best_phrase
 from assistant.text import locate, with_marker, without_list_mark
 from index.retrieve import Passage, Retriever
 from ingest.errors import InvalidInput
@@ -111,6 +114,11 @@ class Assistant:
         timings["retrieve"] = _ms(started) - timings["condense"]
         ranked = rank_sentences(standalone, passages, self.retriever.embedder, question)
         evidence = max((c.relevance for c in ranked), default=0.0)
+        timings["rank"] = _ms(started) - timings["condense"] - timings["retrieve"]
+        asked = analyse(standalone, question)
+        found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
+        answerable = answerability(asked, ranked, passages, found) if ranked else 0.0
+        min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
 
         generation: Generation | None = None
         verification: tuple[Verification, ...] = ()
@@ -120,6 +128,9 @@ class Assistant:
             reason = "no_passages"
         elif evidence < self.settings.min_evidence:
             reason = "weak_evidence"
+        elif answerable < min_answerable:
+            # On topic, but the best evidence does not hold what is asked for.
+            reason = "unanswerable"
         elif mode == "extractive":
             text, citations = self._extractive(question, standalone, passages, ranked)
             yield text
@@ -131,6 +142,7 @@ class Assistant:
             text, citations = REFUSAL, []
             if generation is None:  # nothing was streamed yet
                 yield REFUSAL
+        span = None if reason or not ranked else _answer_span(found, ranked[0], citations)
         timings["total"] = _ms(started)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
@@ -145,6 +157,8 @@ class Assistant:
             timings_ms={key: round(value, 1) for key, value in timings.items()},
             passages=tuple(_retrieved(p) for p in passages),
             evidence=round(evidence, 4),
+            answerability=round(answerable, 4),
+            answer_span=span,
             verification=verification,
             generation=generation,
             index_version=self.retriever.version,
@@ -162,6 +176,8 @@ class Assistant:
             **public_dump(self.settings),
             "top_k": index.top_k,
             "candidates": index.candidates,
+            "fusion": index.fusion,
+            "dense_weight": index.dense_weight,
             "rrf_k": index.rrf_k,
             "embed_model": self.retriever.embedder.name,
         }
@@ -261,6 +277,29 @@ class Assistant:
             quote_start=quote_start,
             quote_end=quote_end,
         )
+
+
+def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:
+    """The best sentence's answer phrase, in the citation that quotes it, with document offsets."""
+    if found.phrase is None:
+        return None
+    phrase = found.phrase
+    sentence = best.sentence.text
+    for citation in citations:
+        quote = citation.quote
+        if sentence not in quote and quote not in sentence:
+            continue
+        # Where the phrase sits in the quote: by its offset in the sentence when the quote holds the
+        # whole sentence, else by its text (a trimmed quote).
+        offset = quote.find(sentence)
+        at = offset + phrase.start if offset >= 0 else quote.find(phrase.text)
+        if at < 0 or quote[at : at + len(phrase.text)] != phrase.text:
+            continue
+        start = end = None
+        if citation.quote_start is not None and citation.quote_end is not None:
+            start, end = citation.quote_start + at, citation.quote_start + at + len(phrase.text)
+        return AnswerSpan(text=phrase.text, citation=citation.n, start=start, end=end, score=round(found.score, 4))
+    return None
 
 
 def _ms(since: float) -> float:

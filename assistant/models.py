@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RefusalReason = Literal["no_passages", "weak_evidence", "llm_declined"]
+RefusalReason = Literal["no_passages", "weak_evidence", "unanswerable", "llm_declined"]
 
 
 class Turn(BaseModel):
@@ -42,6 +42,18 @@ class Citation(BaseModel):
     quote_start: int | None = None  # offsets of the quote in the document, when found
     quote_end: int | None = None
     support: float = 1.0
+
+
+class AnswerSpan(BaseModel):
+    """The exact phrase that answers the question, inside the quote of citation `citation`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    citation: int  # the number n of the citation whose quote holds it
+    start: int | None = None  # offsets of the phrase in the document, when found
+    end: int | None = None
+    score: float = 0.0  # the span scorer's score (higher: surer)
 
 
 class Related(BaseModel):
@@ -124,6 +136,8 @@ class Answer(BaseModel):
     index_version: int = 0
     settings: dict[str, Any] = Field(default_factory=dict)
     doc_filter: tuple[str, ...] | None = None
+    answer_span: AnswerSpan | None = None
+    answerability: float | None = None  # probability that the evidence answers the question
 
     def as_json(self) -> dict[str, Any]:
         """The `askdocs ask --json` contract."""
@@ -137,6 +151,8 @@ class Answer(BaseModel):
                 for c in self.citations
             ],
             "related": [r.model_dump() for r in self.related],
+            "answer_span": self.answer_span.model_dump() if self.answer_span else None,
+            "answerability": self.answerability,
             "standalone_query": self.standalone_query,
             "answerer": self.answerer,
             "timings_ms": self.timings_ms,

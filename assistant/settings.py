@@ -13,7 +13,7 @@ class AssistantSettings(BaseModel):
     answerer: Literal["extractive", "llm"] = Field(
         "extractive", description="extractive: cited sentences from the passages (no LLM); llm: a generated answer."
     )
-    max_answer_words: int = Field(60, ge=10, le=400, description="Length limit of extractive answers, in words.")
+    max_answer_words: int = Field(80, ge=10, le=400, description="Length limit of extractive answers, in words.")
     min_evidence: float = Field(
         0.25,
         ge=0.0,
@@ -21,6 +21,14 @@ class AssistantSettings(BaseModel):
         description="Refuse when the best sentence's relevance to the question (0-1, blending embedding "
         "similarity and keyword overlap) is below this. `askdocs eval calibrate` picks it from a test set.",
     )
+    min_answerable: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the probability that the best sentence holds what the question asks for is "
+        "below this (unset: the threshold chosen on development data when the classifier was trained; 0: off).",
+    )
+    answer_spans: bool = Field(True, description="Mark the exact answer phrase inside the quoted sentence (answer_span).")
     min_support: float = Field(
         0.6, ge=0.0, le=1.0, description="A statement counts as supported by a passage at this support score or more."
     )

@@ -23,7 +23,7 @@ DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS = ("fused", "dense", "keyword")
 RUN_LABELS = {
-    "fused": "fused (RRF, `Retriever.search`)",
+    "fused": "fused (`Retriever.search`: weighted dense + keyword)",
     "dense": "dense only (all-MiniLM-L6-v2)",
     "keyword": "keyword only (BM25, FTS5)",
 }

@@ -1,7 +1,8 @@
-"""SciFact (BEIR, test split): nDCG@10 and recall@100 of the fused, dense-only and keyword-only rankings.
+"""SciFact (BEIR): nDCG@10 and recall@100 of the fused, dense-only and keyword-only rankings, on the
+train claims (where the fusion was tuned) and the test claims (held out), side by side.
 
-    .venv/bin/python -m benchmarks.scifact             # 300 claims over 5,183 abstracts (about 5 min on 2 cores)
-    .venv/bin/python -m benchmarks.scifact --limit 20  # 20 claims, their abstracts and 500 others
+    .venv/bin/python -m benchmarks.scifact             # 809 train + 300 test claims over 5,183 abstracts (about 10 min on 2 cores)
+    .venv/bin/python -m benchmarks.scifact --limit 20  # 20 test claims, their abstracts and 500 others
 
 The index chunks each abstract; a document is ranked by its best passage among the top 100
 passages. The measures are trec_eval's (through ir-measures), as BEIR computes them, averaged over
@@ -76,31 +77,42 @@ def trec_measures(cases: Sequence[Case], rankings: dict[str, list[str]]) -> dict
     return {name: total / len(cases) for name, total in totals.items()}
 
 
-def run(folder: Path, work: Path, limit: int | None, extra_docs: int | None) -> dict[str, Any]:
+def measure(index: Any, cases: Sequence[Case]) -> dict[str, dict[str, float]]:
+    """The three rankings' measures and query times over `cases`."""
     from tqdm import tqdm
 
+    rankings: dict[str, dict[str, list[str]]] = {name: {} for name in RUNS}
+    times: dict[str, list[float]] = {name: [] for name in RUNS}
+    for case in tqdm(cases, desc="queries", unit="query", file=sys.stderr):
+        for name, (hits, ms) in ranked_passages(index, case.question, DEPTH).items():
+            rankings[name][case.id] = ranked_documents(hits)
+            times[name].append(ms)
+    return {
+        name: {
+            **trec_measures(cases, rankings[name]),
+            "query_ms_p50": p50(times[name]),
+            "documents_in_top_passages": round(statistics.mean(len(d) for d in rankings[name].values()), 1),
+        }
+        for name in RUNS
+    }
+
+
+def run(folder: Path, work: Path, limit: int | None, extra_docs: int | None) -> dict[str, Any]:
     corpus_dir, testset = import_beir(folder, work, "test", limit_queries=limit, extra_docs=extra_docs)
     cases = load_testset(testset)
+    # The train claims (the tuning part, evaluation/splits.py) need the whole corpus: only without --limit.
+    train_cases = [] if limit is not None else load_testset(import_beir(folder, work / "train", "train")[1])
     n_docs = sum(1 for _ in corpus_dir.glob("*.txt"))
     print(f"ingesting {n_docs:,} abstracts into {work / 'data'} ...", file=sys.stderr)
     index, report = ingest(corpus_dir, work / "data")
     try:
-        rankings: dict[str, dict[str, list[str]]] = {name: {} for name in RUNS}
-        times: dict[str, list[float]] = {name: [] for name in RUNS}
-        for case in tqdm(cases, desc="queries", unit="query", file=sys.stderr):
-            for name, (hits, ms) in ranked_passages(index, case.question, DEPTH).items():
-                rankings[name][case.id] = ranked_documents(hits)
-                times[name].append(ms)
-        runs = {}
-        for name in RUNS:
-            runs[name] = {
-                **trec_measures(cases, rankings[name]),
-                "query_ms_p50": p50(times[name]),
-                "documents_in_top_passages": round(statistics.mean(len(d) for d in rankings[name].values()), 1),
-            }
+        runs = measure(index, cases)
+        train_runs = measure(index, train_cases) if train_cases else None
         return {
             "benchmark": "scifact",
             "split": "test",
+            "train_queries": len(train_cases),
+            "train_runs": train_runs,
             "queries": len(cases),
             "documents": n_docs,
             "chunks": index.catalog.chunk_count(),
@@ -118,18 +130,22 @@ def run(folder: Path, work: Path, limit: int | None, extra_docs: int | None) -> 
 
 def table(results: dict[str, Any]) -> str:
     lines = [
-        f"SciFact {results['split']}: {results['queries']} queries, {results['documents']:,} abstracts -> "
+        f"SciFact: {results['train_queries']} train and {results['queries']} test queries, {results['documents']:,} abstracts -> "
         f"{results['chunks']:,} chunks; ingest {results['ingest_seconds']:.0f} s "
         f"({results['embedded']:,} chunks embedded, {results['failed']} failed)",
         "",
-        "| ranking | nDCG@10 | recall@100 | query p50 ms | published nDCG@10 |",
-        "|---|---|---|---|---|",
+        "| ranking | nDCG@10 train (tuned on) | nDCG@10 test | recall@100 train | recall@100 test | query p50 ms | published nDCG@10 (test) |",
+        "|---|---|---|---|---|---|---|",
     ]
+    train = results.get("train_runs") or {}
     for name in RUNS:
         r = results["runs"][name]
+        t = train.get(name)
         anchors = "; ".join(f"{value:.2f} {label}" for label, value in ANCHORS[name])
+        train_ndcg = f"{100 * t['ndcg@10']:.2f}" if t else "—"
+        train_recall = f"{100 * t[f'recall@{DEPTH}']:.2f}" if t else "—"
         lines.append(
-            f"| {RUN_LABELS[name]} | {100 * r['ndcg@10']:.2f} | {100 * r[f'recall@{DEPTH}']:.2f} "
+            f"| {RUN_LABELS[name]} | {train_ndcg} | {100 * r['ndcg@10']:.2f} | {train_recall} | {100 * r[f'recall@{DEPTH}']:.2f} "
             f"| {r['query_ms_p50']:.0f} | {anchors} |"
         )
     lines += [

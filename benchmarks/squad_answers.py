@@ -1,13 +1,18 @@
-"""SQuAD dev answers: does askdocs answer from the articles, cite the evidence, and decline the unanswerable?
+"""SQuAD dev answers on development and held-out articles, side by side: does askdocs answer from the
+articles, cite the evidence, mark the answer phrase and decline the unanswerable?
 
-    .venv/bin/python -m benchmarks.squad_answers                  # v1.1: 8 articles, 400 questions
+    .venv/bin/python -m benchmarks.squad_answers                  # v1.1: 400 questions per part
     .venv/bin/python -m benchmarks.squad_answers --version 2.0    # v2.0: answerable and unanswerable questions
+    .venv/bin/python -m benchmarks.squad_answers --answerer llm --questions 60
 
-The articles are ingested as documents and every question goes through the same `answer()` as
-`askdocs ask`, by way of `askdocs eval` (evaluation.runner). Questions are spread evenly over the
-chosen articles. EM/F1 compare the whole answer with the reference, as SQuAD does: an extractive
-answer is a sentence, so these are low by design; `contains_answer` and `cited_answer` are the
-measures of whether the answer (and its cited passage) holds the fact.
+The articles are split by evaluation/splits.py: the learned scorers were trained, and every
+threshold chosen, on the development articles only; the held-out articles were never read by any
+of it, so their figures are the ones to quote. Each part's articles are ingested as documents of
+their own index, and every question goes through the same `answer()` as `askdocs ask`, by way of
+`askdocs eval` (evaluation.runner). Questions are spread evenly over the part's articles.
+`contains_answer` and `cited_answer` say whether the answer (at most `max_answer_words` words)
+and a cited passage of the right article hold the reference; `span_exact_match` and `span_f1` are
+SQuAD's measures of the marked answer phrase; `exact_match` and `f1` compare the whole answer.
 """
 
 from __future__ import annotations
@@ -23,30 +28,25 @@ from typing import Any
 
 from benchmarks.common import DATASETS, RESULTS, machine, skipped, workdir, write_results
 from evaluation.importers import import_squad
-from evaluation.testset import Case, load_testset, write_testset
+from evaluation.splits import Part, spread, squad_file_titles, squad_titles
+from evaluation.testset import load_testset, write_testset
 
 REPORTED = (
-    "contains_answer", "cited_answer", "exact_match", "f1", "answer_hit@k", "answer_mrr",
-    "citation_precision", "answerable_refused", "refusal_recall", "refusal_precision",
+    "contains_answer", "cited_answer", "span_exact_match", "span_f1", "exact_match", "f1", "answer_hit@k",
+    "answer_mrr", "citation_precision", "answerable_refused", "refusal_recall", "refusal_precision",
     "latency_p50_ms", "latency_p95_ms",
 )
+PARTS: tuple[Part, ...] = ("dev", "heldout")
 
 
-def spread(cases: Sequence[Case], count: int | None) -> list[Case]:
-    """`count` cases taken at an even stride, so every article and both kinds of question appear."""
-    if count is None or count >= len(cases):
-        return list(cases)
-    stride = len(cases) / count
-    return [cases[int(i * stride)] for i in range(count)]
-
-
-def run(path: Path, work: Path, articles: int, questions: int | None, answerer: str) -> dict[str, Any]:
+def run_part(path: Path, work: Path, part: Part, questions: int | None, answerer: str) -> dict[str, Any]:
     from assistant.answer import Assistant
     from evaluation.runner import run as run_eval
     from index.collection import Collection
     from ui.settings import Settings
 
-    corpus_dir, testset = import_squad(path, work, limit_articles=articles)
+    titles = squad_titles(squad_file_titles(path), part)
+    corpus_dir, testset = import_squad(path, work, titles=titles)
     cases = spread(load_testset(testset), questions)
     write_testset(cases, work / "sample.jsonl")
     settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
@@ -58,38 +58,62 @@ def run(path: Path, work: Path, articles: int, questions: int | None, answerer: 
         index.close()
     metrics = evaluation["metrics"]
     return {
-        "benchmark": "squad-answers",
-        "file": path.name,
-        "answerer": answerer,
-        "articles": articles,
+        "articles": titles,
         "questions": len(cases),
         "unanswerable": sum(not c.answerable for c in cases),
         "chunks": report.embedded,
-        "ingest_seconds": round(report.seconds, 1),
         "metrics": {name: round(metrics[name], 4) for name in REPORTED if name in metrics},
-        "min_evidence": settings.assistant.min_evidence,
+    }
+
+
+def run(path: Path, work: Path, parts: Sequence[Part], questions: int | None, answerer: str) -> dict[str, Any]:
+    from assistant.scorers import training_record
+    from assistant.settings import AssistantSettings
+
+    results = {part: run_part(path, work / part, part, questions, answerer) for part in parts}
+    settings = AssistantSettings()
+    return {
+        "benchmark": "squad-answers",
+        "file": path.name,
+        "answerer": answerer,
+        "parts": results,
+        "settings": {
+            "max_answer_words": settings.max_answer_words,
+            "min_evidence": settings.min_evidence,
+            "operating_points": training_record().get("operating_points", {}),
+            "scorers_trained": training_record().get("trained"),
+        },
     }
 
 
 def table(results: dict[str, Any]) -> str:
+    parts = results["parts"]
+    header = " | ".join(f"{part} ({parts[part]['questions']} q, {parts[part]['unanswerable']} unanswerable, "
+                        f"{len(parts[part]['articles'])} articles)" for part in parts)
     lines = [
-        f"SQuAD {results['file']} answers ({results['answerer']}): {results['questions']} questions "
-        f"({results['unanswerable']} unanswerable) over {results['articles']} articles",
+        f"SQuAD {results['file']} answers ({results['answerer']})",
         "",
-        "| measure | value |",
-        "|---|---|",
+        f"| measure | {header} |" + (" held-out - dev |" if len(parts) == 2 else ""),
+        "|---|" + "---|" * len(parts) + ("---|" if len(parts) == 2 else ""),
     ]
-    lines += [f"| {name} | {value} |" for name, value in results["metrics"].items()]
+    names = [n for n in REPORTED if any(n in parts[p]["metrics"] for p in parts)]
+    for name in names:
+        values = [parts[p]["metrics"].get(name) for p in parts]
+        cells = " | ".join("—" if v is None else str(v) for v in values)
+        gap = ""
+        if len(values) == 2:
+            gap = " — |" if None in values else f" {values[1] - values[0]:+.4f} |"
+        lines.append(f"| {name} | {cells} |{gap}")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.squad_answers", description=__doc__.split("\n")[0])
     parser.add_argument("--version", choices=("1.1", "2.0"), default="1.1")
-    parser.add_argument("--articles", type=int, default=8, help="first N articles of the dev file (default 8)")
-    parser.add_argument("--questions", type=int, default=400, help="questions spread over them (default 400)")
+    parser.add_argument("--part", choices=("dev", "heldout", "both"), default="both", help="which articles (default both)")
+    parser.add_argument("--questions", type=int, default=400, help="questions per part, spread over its articles (default 400)")
     parser.add_argument("--answerer", choices=("extractive", "llm"), default="extractive")
-    parser.add_argument("--work", type=Path, help="keep the corpus, index and eval run here")
+    parser.add_argument("--work", type=Path, help="keep the corpora, indexes and eval runs here")
     args = parser.parse_args(argv)
     folder = DATASETS / "squad"
     path = folder / f"dev-v{args.version}-public.json"
@@ -97,8 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return skipped(folder)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(level=logging.WARNING)
+    parts: tuple[Part, ...] = PARTS if args.part == "both" else (args.part,)
     with workdir(args.work, "askdocs-squad-answers-") as work:
-        results = run(path, work, args.articles, args.questions, args.answerer)
+        results = run(path, work, parts, args.questions, args.answerer)
     results = {
         "command": " ".join([".venv/bin/python -m benchmarks.squad_answers", *(argv or sys.argv[1:])]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -106,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         **results,
     }
     print(table(results))
-    suffix = "" if (args.articles, args.questions, args.answerer) == (8, 400, "extractive") else f"-{args.articles}a{args.questions}q-{args.answerer}"
+    default = (args.part, args.questions, args.answerer) == ("both", 400, "extractive")
+    suffix = "" if default else f"-{args.part}-{args.questions}q-{args.answerer}"
     write_results(results, RESULTS / f"squad-answers-v{args.version}{suffix}.json")
     return 0
 

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,18 @@ def import_squad(
     out_dir: Path,
     limit_articles: int | None = None,
     limit_questions: int | None = None,
+    titles: Collection[str] | None = None,
 ) -> tuple[Path, Path]:
-    """SQuAD v1.1 / v2.0 JSON -> one document per article and a test set; returns (corpus_dir, testset)."""
+    """SQuAD v1.1 / v2.0 JSON -> one document per article and a test set; returns (corpus_dir, testset).
+
+    `titles` keeps only the articles of those titles (a part of evaluation.splits), in file order.
+    """
     data = _load_json(path)
     articles = _field(data, "data", list, path, "the top level")
+    if titles is not None:
+        articles = [a for a in articles if isinstance(a, dict) and a.get("title") in titles]
+        if not articles:
+            raise DatasetError(f"{path}: none of the {len(titles)} requested article titles is in the file")
     if limit_articles is not None:
         articles = articles[:limit_articles]
 

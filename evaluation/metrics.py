@@ -104,6 +104,10 @@ def case_metrics(case: Case, answer: Answer, passages: Sequence[dict[str, Any]],
             scores["exact_match"] = exact_match(text, case.reference_answers)
             scores["f1"] = token_f1(text, case.reference_answers)
             scores["contains_answer"] = contains(text, case.reference_answers)
+            # The short answer: the phrase marked inside the quote (0 when there is none).
+            span = answer.answer_span.text if answer.answer_span else ""
+            scores["span_exact_match"] = exact_match(span, case.reference_answers) if span else 0.0
+            scores["span_f1"] = token_f1(span, case.reference_answers) if span else 0.0
             scores["cited_answer"] = float(
                 any(
                     (not case.reference_sources or c.source in case.reference_sources)

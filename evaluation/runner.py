@@ -33,6 +33,7 @@ class UnknownRun(NotFound):
 # cases are lower-is-better and reported only.
 FLOOR_METRICS = (
     "hit@k", "mrr", "recall@k", "answer_hit@k", "answer_mrr", "answer_recall@k", "exact_match", "f1",
+    "span_exact_match", "span_f1",
     "contains_answer", "cited_answer", "semantic_similarity", "citation_recall", "citation_precision",
     "supported_sentences", "refusal_recall", "refusal_precision", "llm_faithfulness",
 )

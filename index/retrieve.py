@@ -32,7 +32,7 @@ class Passage:
     end: int
     page: int | None
     chunk_no: int
-    score: float  # fused, scaled so that first place in both rankings is 1.0
+    score: float  # fused, scaled so that first place in both rankings (best score in both) is 1.0
     dense_score: float | None  # cosine similarity
     keyword_score: float | None  # BM25
     dense_rank: int | None
@@ -75,6 +75,20 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> dict[st
     return {item: score / best for item, score in fused.items()}
 
 
+def weighted_fusion(rankings: Sequence[Sequence[tuple[str, float]]], weights: Sequence[float]) -> dict[str, float]:
+    """Scores blended by weight, each divided by its list's best; an item a list lacks gets that list's lowest."""
+    scaled: list[tuple[dict[str, float], float]] = []
+    for ranking in rankings:
+        best = max((score for _, score in ranking), default=1.0)
+        scores = {item: score / (best if best > 0 else 1.0) for item, score in ranking}
+        scaled.append((scores, min(scores.values(), default=0.0)))
+    items = {item for ranking in rankings for item, _ in ranking}
+    return {
+        item: sum(weight * scores.get(item, lowest) for weight, (scores, lowest) in zip(weights, scaled, strict=True))
+        for item in items
+    }
+
+
 class Retriever:
     """search(query) -> ranked passages, from the vector store and the keyword index together."""
 
@@ -91,7 +105,7 @@ class Retriever:
         dense = self.dense_search(query, limit, doc_ids)
         with self.catalog.read():
             keyword = self.catalog.keyword_search(query, limit, doc_ids)
-            fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
+            fused = self.fuse(dense, keyword)
             # Vectors whose chunk the catalog does not hold (a write not yet committed) are left out.
             records = self.catalog.chunks(fused)
         dense_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
@@ -104,6 +118,12 @@ class Retriever:
             k_rank, k_score = keyword_by_id.get(cid, (None, None))
             passages.append(_passage(records[cid], fused[cid], d_score, k_score, d_rank, k_rank))
         return passages
+
+    def fuse(self, dense: Sequence[tuple[str, float]], keyword: Sequence[tuple[str, float]]) -> dict[str, float]:
+        if self.settings.fusion == "rrf":
+            return reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
+        weight = self.settings.dense_weight
+        return weighted_fusion([dense, keyword], [weight, 1.0 - weight])
 
     def dense_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids by cosine similarity to the query (the live collection; retried once if it was swapped)."""

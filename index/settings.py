@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,7 +42,6 @@ class IndexSettings(BaseModel):
     candidates: int = Field(
         50, ge=1, le=1000, description="Passages each retriever (dense, keyword) proposes before fusion."
     )
-    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     write_batch: int = Field(
         256, ge=1, le=100_000, description="Chunks embedded and committed per step of an ingest (a crash loses at most one step)."
     )
@@ -51,6 +51,15 @@ class IndexSettings(BaseModel):
         le=86400,
         description="Seconds a write (ingest, remove, reindex) waits for another process writing to the same "
         "data directory before giving up.",
+    )
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant (fusion 'rrf').")
+    fusion: Literal["weighted", "rrf"] = Field(
+        "weighted",
+        description="How dense and keyword candidates are merged: weighted (each score divided by its list's best, "
+        "then blended by dense_weight) or rrf (reciprocal rank fusion).",
+    )
+    dense_weight: float = Field(
+        0.65, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion (chosen on SciFact's train queries)."
     )
 
     @property

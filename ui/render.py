@@ -79,11 +79,32 @@ def loading_html(detail: str) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The chat bubble of a final answer: linked markers, or a refusal that says so."""
+    """The chat bubble of a final answer: linked markers, the answer phrase marked, or a refusal that says so."""
     if answer.refused:
         note = " Related passages are listed under Sources." if answer.related else ""
         return f'<span class="askdocs-refusal">⚠ {escape(answer.text)}</span><em>{escape(note)}</em>'
-    return markers_to_links(answer.text, answer.id)
+    found = _span_in_text(answer)
+    if found is None:
+        return markers_to_links(answer.text, answer.id)
+    start, end = found
+    return (
+        markers_to_links(answer.text[:start], answer.id)
+        + f'<mark class="askdocs-span" title="The answer">{escape(answer.text[start:end])}</mark>'
+        + markers_to_links(answer.text[end:], answer.id)
+    )
+
+
+def _span_in_text(answer: Answer) -> tuple[int, int] | None:
+    """Where the answer phrase stands in the answer text: inside the quote of the citation it names."""
+    span = answer.answer_span
+    if span is None or not span.text:
+        return None
+    citation = next((c for c in answer.citations if c.n == span.citation), None)
+    # The quote starts where its first words do (a trimmed quote is shown after an ellipsis).
+    lead = " ".join(citation.quote.split()[:4]) if citation else ""
+    after = answer.text.find(lead) if lead else 0
+    start = answer.text.find(span.text, max(after, 0))
+    return None if start < 0 else (start, start + len(span.text))
 
 
 def where(start: int, end: int, page: int | None, label: str | None = None) -> str:
@@ -279,6 +300,7 @@ CSS = """
 .askdocs-passage { margin: 4px 0; white-space: pre-wrap; }
 .askdocs-passage mark { background: #fde68a; color: inherit; padding: 0 1px; }
 .askdocs-refusal { font-weight: 600; }
+.askdocs-span { background: #fde68a; color: inherit; font-weight: 600; padding: 0 2px; border-radius: 2px; }
 a.askdocs-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .askdocs-status.askdocs-failed, .askdocs-status.askdocs-skipped { color: #b91c1c; font-weight: 600; }
 .askdocs-plots img { max-width: 100%; }

@@ -123,3 +123,15 @@ def test_answers_do_not_start_with_a_bullet_of_the_source(make_assistant) -> Non
     assert "• Kyrgyzstan" in source or "- Kyrgyzstan" in source, "the passage itself is a list"
     assert answer.text.lstrip()[0].isalnum(), answer.text
     assert answer.citations[0].quote in source
+
+
+def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
+    answer = make_assistant().answer("On what date was the second expert-level meeting in Kyrgyzstan held?")
+    span = answer.answer_span
+    assert span is not None and span.text == "16 October"
+    citation = next(c for c in answer.citations if c.n == span.citation)
+    assert span.text in citation.quote and span.text in answer.text
+    assert span.start is not None and span.end is not None
+    assert sample_index.catalog.text(citation.source)[span.start : span.end] == span.text
+    assert answer.as_json()["answer_span"] == span.model_dump()
+    assert make_assistant(answer_spans=False).answer(answer.question).answer_span is None

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assistant.models import Answer, Citation, Related
+from assistant.models import Answer, AnswerSpan, Citation, Related
 from tests.conftest import ROOT, SAMPLE, free_port, serve
 from ui import render
 
@@ -72,6 +72,23 @@ def test_answer_markers_link_to_sources_and_text_is_escaped() -> None:
     assert html.count('class="askdocs-cite"') == 3
     assert 'href="#cite-abc123-1"' in html and 'href="#cite-abc123-2"' in html
     assert "<b>" not in html and "&#60;b&#62;Varna&#60;/b&#62;" in html
+
+
+def test_the_answer_phrase_is_marked_inside_its_quote_and_escaped() -> None:
+    quote = "The <b>bridge</b> opened in 1932 after 8 years & 2 months."
+    answer = Answer(
+        id="s1", question="When did the bridge open?", text=f"Intro [1]. {quote[:-1]} [2].", refused=False,
+        citations=(_citation("Intro.", "Intro.", 1), _citation(quote, quote, 2)),
+        answer_span=AnswerSpan(text="1932", citation=2, start=30, end=34),
+    )
+    html = render.answer_html(answer)
+    assert '<mark class="askdocs-span" title="The answer">1932</mark>' in html
+    assert "<b>" not in html and "&#60;b&#62;bridge&#60;/b&#62;" in html and "&#38; 2 months" in html
+    assert html.count('class="askdocs-cite"') == 2
+    # A phrase holding markup is marked as text; without a span nothing is marked.
+    risky = answer.model_copy(update={"answer_span": AnswerSpan(text="<b>bridge</b>", citation=2)})
+    assert '<mark class="askdocs-span" title="The answer">&#60;b&#62;bridge&#60;/b&#62;</mark>' in render.answer_html(risky)
+    assert "askdocs-span" not in render.answer_html(answer.model_copy(update={"answer_span": None}))
 
 
 def test_sources_show_position_rank_and_escaped_names() -> None:
@@ -266,6 +283,10 @@ def upload(page: Any, files: list[dict[str, Any]]) -> Any:
 def test_cited_answer_with_highlighted_quote(page: Any) -> None:
     bubble = ask(page, "Which law is Kyrgyzstan drafting?")
     assert "Law on Digital Evidence" in bubble.inner_text(timeout=WAIT_MS)
+    # The answer phrase is highlighted inside the quoted sentence.
+    phrase = bubble.locator("mark.askdocs-span")
+    phrase.wait_for(timeout=WAIT_MS)
+    assert "Digital Evidence" in phrase.inner_text()
     mark = page.locator("#askdocs-sources mark", has_text="Law on Digital Evidence")
     mark.wait_for(timeout=WAIT_MS)
     source = page.locator("#askdocs-sources .askdocs-source").first

@@ -169,17 +169,28 @@ def _imported(corpus: Path, cases: Path) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for corpus/ and testset.jsonl.")
 @click.option("--articles", type=click.IntRange(1), help="Only the first N articles.")
 @click.option("--questions", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("--part", type=click.Choice(["dev", "heldout"]), help="Only the articles of this part of the fixed split (evaluation/splits.py).")
+@click.option("--sample", type=click.IntRange(1), help="Keep N questions spread evenly over the test set.")
 @handle_errors
-def import_squad_command(path: Path, out_dir: Path, articles: int | None, questions: int | None) -> None:
+def import_squad_command(
+    path: Path, out_dir: Path, articles: int | None, questions: int | None, part: str | None, sample: int | None
+) -> None:
     """Import a SQuAD v1.1/v2.0 JSON file: one document per article, unanswerables marked.
 
     \b
-    Example:
+    Examples:
       askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out squad --articles 3
+      askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out held --part heldout --sample 200
     """
     from evaluation.importers import import_squad
+    from evaluation.splits import spread, squad_file_titles, squad_titles
+    from evaluation.testset import load_testset, write_testset
 
-    _imported(*import_squad(path, out_dir, limit_articles=articles, limit_questions=questions))
+    titles = squad_titles(squad_file_titles(path), part) if part else None  # type: ignore[arg-type]
+    corpus, cases = import_squad(path, out_dir, limit_articles=articles, limit_questions=questions, titles=titles)
+    if sample is not None:
+        write_testset(spread(load_testset(cases), sample), cases)
+    _imported(corpus, cases)
 
 
 @testset.command("import-beir")

@@ -1,0 +1,77 @@
+"""Does the best evidence hold what the question asks for? Refuse on-topic questions it does not answer.
+
+The off-topic check (`min_evidence`) compares the question with the passages as a whole; a question
+about the right topic but a fact the documents lack ("When was UNEP founded?" over a passage on the
+IPCC, which UNEP set up) passes it. This check looks closer: does the best sentence hold the
+question's specific words and names, the kind of fact asked for (a phrase the span scorer likes),
+and how clearly does it beat the other sentences? A small learned classifier
+(assistant/weights/answerable.txt, trained by `make train` on SQuAD v2.0 development articles)
+turns these into the probability that the question is answered by the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from assistant.extractive import Candidate
+from assistant.features import NEGATION, SENTENCE_FEATURES, Asked, local_idf
+from assistant.scorers import operating_point, scorer
+from assistant.span import Found
+from index.retrieve import Passage
+
+ANSWERABILITY_FEATURES = (
+    "rank", "rank_margin", "span", "span_margin", "absent_all", "absent_passage", "absent_context",
+    "missing_names_passage", "names", "terms", "sentence_negated", "max_missing_idf", "missing_context",
+    "names_in_sentence", "negation_mismatch", *(f"best_{name}" for name in SENTENCE_FEATURES),
+)
+
+
+def answerability_features(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> np.ndarray:
+    """One row of ANSWERABILITY_FEATURES for a question, its ranked candidates and the best one's phrase."""
+    best = ranked[0]
+    idf = local_idf(asked, [c.terms for c in ranked])
+    in_passage = frozenset().union(*(c.terms for c in ranked if c.passage == best.passage))
+    anywhere = frozenset().union(*(c.terms for c in ranked))
+    total = sum(idf.get(t, 1.0) for t in asked.terms) or 1.0
+
+    def absent(terms: frozenset[str]) -> float:
+        return sum(idf.get(t, 1.0) for t in asked.terms if t not in terms) / total
+
+    missing_context = [t for t in asked.terms if t not in best.context]
+    passage_text = passages[best.passage].text.lower()
+    sentence_text = best.sentence.text.lower()
+    negated = bool(NEGATION.search(best.sentence.text))
+    row = [
+        best.rank,
+        best.rank - ranked[1].rank if len(ranked) > 1 else 5.0,
+        span.score,
+        span.margin,
+        absent(anywhere),
+        absent(in_passage),
+        absent(best.context),
+        float(sum(1 for name in asked.names if name not in passage_text)),
+        float(len(asked.names)),
+        float(len(asked.terms)),
+        float(negated),
+        max((idf.get(t, 1.0) for t in missing_context), default=0.0),
+        float(len(missing_context)),
+        sum(1 for name in asked.names if name in sentence_text) / max(1, len(asked.names)),
+        float(asked.negated != negated),
+        *best.features,
+    ]
+    return np.array([row], dtype=np.float32)
+
+
+def answerability(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> float:
+    """The probability (0-1) that the best evidence answers the question; 0 without candidates."""
+    if not ranked:
+        return 0.0
+    rows = answerability_features(asked, ranked, passages, span)
+    return float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0])
+
+
+def default_threshold() -> float:
+    """The refusal threshold chosen on the development articles when the classifier was trained."""
+    return operating_point("min_answerable", 0.0)

@@ -1,0 +1,258 @@
+"""What a learned scorer sees of a question and of each candidate answer sentence.
+
+Every feature is computed from the question, the retrieved passages and their retrieval scores:
+nothing here depends on the size of the corpus. The same functions build the training data
+(evaluation/train.py) and score sentences at query time, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.text import Sentence, content_terms, entities, sentences, words
+from index.keywords import stopwords
+from index.retrieve import Passage
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATE = re.compile(rf"\b(1\d{{3}}|20\d{{2}}|{_MONTHS})\b", re.IGNORECASE)
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|half|third|quarter|dozen)\b",
+    re.I,
+)
+_CAPITAL = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]+")
+_WH = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+_CONTEXT = re.compile(r"\b(for|of|at|in|on|to|during|about|from|by|with|since|after|before|under|between)\b", re.I)
+_DETERMINER = re.compile(r"\b(the|a|an|that|this|these|those|its|their)\b", re.I)
+NEGATION = re.compile(r"\b(not|never|no|none|nobody|nothing|neither|nor|without|n't|cannot)\b|n't\b", re.I)
+
+# The question's wh-word, as a small integer a tree model splits on.
+WH_CODES = {
+    None: 0, "what": 1, "which": 2, "who": 3, "whom": 3, "whose": 3, "when": 4, "where": 5, "why": 6,
+    "how": 7, "how many": 8, "how much": 8, "how long": 9, "how old": 9, "how often": 9,
+}
+KIND_CODES = {None: 0, "number": 1, "date": 2, "name": 3, "place": 4}
+# Stems sharing this many leading characters, or one a prefix of the other of at least four,
+# count as the same word ("financed"/"financial", "focus"/"focused").
+PREFIX_MATCH = 5
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of fact asked for: number, date, name (person or organisation), place, or None."""
+    q = question.lower()
+    if re.search(r"\bhow (many|much|long|often|old|far|large|big|tall|high)\b|\bwhat (share|percentage|proportion|number|amount)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\b(what|which|on what|in what) (date|year|month|day|century|decade|period)\b", q):
+        return "date"
+    if re.search(r"\bwho\b|\bwhose\b|\bwhom\b", q):
+        return "name"
+    if re.search(r"\bwhere\b|\b(which|what)( \w+)?( \w+)? (countr|cit|place|region|state|town|continent|island|river)", q):
+        return "place"
+    if re.search(r"\b(which|what)( \w+)?( \w+)? (organi[sz]ation|institut|unit|agenc|bod|compan|universit|team|party)", q):
+        return "name"
+    return None
+
+
+def wh_word(question: str) -> str | None:
+    match = re.search(r"\bhow (many|much|long|old|often)\b", question, re.I)
+    if match:
+        return match.group(0).lower()
+    match = _WH.search(question)
+    return match.group(1).lower() if match else None
+
+
+def focus_terms(question: str) -> list[str]:
+    """The words saying what is asked: from the wh-word to the first context preposition after it."""
+    match = _WH.search(question)
+    if not match:
+        return content_terms(question)
+    rest = question[match.end() :]
+    cuts = [m.start() for m in _CONTEXT.finditer(rest)]
+    cuts += [m.start() for m in _DETERMINER.finditer(rest) if content_terms(rest[: m.start()])]
+    focus = content_terms(rest[: min(cuts)] if cuts else rest)
+    # In "what share", "how many people", "which year" the head noun names the kind of answer
+    # (a number, a date), not a word the answer sentence repeats.
+    if answer_type(question) in ("number", "date") and focus:
+        focus = focus[1:]
+    return focus
+
+
+def type_match(kind: str | None, text: str, question_words: set[str]) -> bool:
+    """Whether `text` holds a fact of the asked kind that the question does not already name."""
+    if kind == "number":
+        return any(not m.group(0).isdigit() or m.group(0) not in question_words for m in NUMBER.finditer(text))
+    if kind == "date":
+        return any(m.group(0).lower() not in question_words for m in DATE.finditer(text))
+    if kind in ("name", "place"):
+        stop = stopwords()
+        return any(m.lower() not in question_words and m.lower() not in stop for m in _CAPITAL.findall(text))
+    return False
+
+
+def matches(term: str, terms: set[str] | frozenset[str]) -> float:
+    """1 for the same stem, 0.7 for a near stem (shared prefix), else 0."""
+    if term in terms:
+        return 1.0
+    for other in terms:
+        shorter, longer = sorted((term, other), key=len)
+        if (len(shorter) >= 4 and longer.startswith(shorter)) or (
+            len(shorter) >= PREFIX_MATCH and shorter[:PREFIX_MATCH] == longer[:PREFIX_MATCH]
+        ):
+            return 0.7
+    return 0.0
+
+
+def overlap(terms: Sequence[str], idf: dict[str, float], its_terms: set[str] | frozenset[str]) -> float:
+    """The IDF-weighted share of `terms` found in `its_terms` (near stems count 0.7)."""
+    total = sum(idf.get(t, 1.0) for t in terms) or 1.0
+    return sum(idf.get(t, 1.0) * matches(t, its_terms) for t in terms) / total
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks, worked out once: its terms, focus, kind of answer and named things."""
+
+    query: str  # what was searched (a follow-up made standalone)
+    question: str  # what the user typed
+    terms: tuple[str, ...]
+    focus: tuple[str, ...]
+    kind: str | None
+    wh: str | None
+    names: frozenset[str]  # numbers and capitalised words of the query, lower-cased
+    words: frozenset[str]  # every word of the query, lower-cased
+    bigrams: frozenset[tuple[str, str]]
+    negated: bool
+
+
+def analyse(query: str, question: str | None = None) -> Asked:
+    asked = question or query
+    terms = content_terms(query)
+    return Asked(
+        query=query,
+        question=asked,
+        terms=tuple(terms),
+        focus=tuple(focus_terms(asked)),
+        kind=answer_type(asked),
+        wh=wh_word(asked),
+        names=frozenset(entities(query)),
+        words=frozenset(w.lower() for w in words(query)),
+        bigrams=frozenset(zip(terms, terms[1:])),
+        negated=bool(NEGATION.search(asked)),
+    )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A candidate answer sentence: which passage, where in it, its content terms."""
+
+    passage: int
+    sentence: Sentence
+    position: int  # sentence number within the passage
+    terms: frozenset[str]
+    context: frozenset[str] = field(default_factory=frozenset)  # terms of it and its neighbours
+
+
+def units(passages: Sequence[Passage], min_words: int = 3) -> list[Unit]:
+    """The sentences of the passages with at least `min_words` words, with their neighbours' terms."""
+    found = []
+    for i, passage in enumerate(passages):
+        split = sentences(passage.text)
+        term_sets = [frozenset(content_terms(s.text)) for s in split]
+        for n, sentence in enumerate(split):
+            if len(words(sentence.text)) < min_words:
+                continue
+            around = term_sets[n].union(*term_sets[max(0, n - 1) : n + 2])
+            found.append(Unit(i, sentence, n, term_sets[n], around))
+    return found
+
+
+def local_idf(asked: Asked, term_sets: Sequence[frozenset[str]]) -> dict[str, float]:
+    """IDF of the question's terms over the candidate sentences (their term sets): a rare word tells more."""
+    frequency = Counter(t for terms in term_sets for t in terms)
+    n = len(term_sets)
+    return {t: math.log(1 + n / (1 + frequency[t])) for t in {*asked.terms, *asked.focus}}
+
+
+def _longest_run(question_words: Sequence[str], text_words: Sequence[str]) -> int:
+    """Length of the longest run of consecutive question words that the text repeats in order."""
+    best = 0
+    lowered = [w.lower() for w in text_words]
+    for i in range(len(question_words)):
+        for j in range(len(lowered)):
+            n = 0
+            while i + n < len(question_words) and j + n < len(lowered) and question_words[i + n] == lowered[j + n]:
+                n += 1
+            best = max(best, n)
+    return best
+
+
+SENTENCE_FEATURES = (
+    "similarity", "similarity_gap", "lexical", "lexical_gap", "focus", "context_lexical", "bigrams",
+    "longest_run", "novelty", "missing_names", "typed", "has_number", "has_date", "new_capitals",
+    "words", "position", "passage_rank", "passage_score", "dense_rank", "keyword_rank", "keyword_share",
+    "wh", "kind", "relevance", "negated", "focus_gap", "heuristic",
+)
+
+# The hand-set ranking the learned one grew from, kept as one of its inputs: half relevance, half
+# the question's focus, a bonus for holding the kind of fact asked for, a malus for only repeating
+# the question.
+HEURISTIC_TYPE_BONUS = {"number": 0.25, "date": 0.25, "name": 0.1, "place": 0.1}
+
+
+def sentence_features(
+    asked: Asked, passages: Sequence[Passage], candidates: Sequence[Unit], similarity: np.ndarray, relevance: np.ndarray
+) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per candidate sentence."""
+    idf = local_idf(asked, [u.terms for u in candidates])
+    lexical = np.array([overlap(asked.terms, idf, u.terms) for u in candidates])
+    focus = np.array([overlap(asked.focus, idf, u.terms) for u in candidates])
+    best_keyword = max((p.keyword_score or 0.0 for p in passages), default=0.0) or 1.0
+    question_words = [w.lower() for w in words(asked.query)]
+    rows = []
+    for u, sim, lex, foc, rel in zip(candidates, similarity, lexical, focus, relevance, strict=True):
+        p = passages[u.passage]
+        text = u.sentence.text
+        tokens = words(text)
+        missing = sum(1 for name in asked.names if name not in text.lower())
+        typed = type_match(asked.kind, text, set(asked.words))
+        novelty = len(u.terms - set(asked.terms)) / max(1, len(u.terms))
+        heuristic = 0.5 * rel + 0.5 * foc + (HEURISTIC_TYPE_BONUS.get(asked.kind or "", 0.0) if typed else 0.0)
+        heuristic -= 0.1 if novelty < 0.2 else 0.0
+        rows.append(
+            [
+                float(sim),
+                float(sim - similarity.max()),
+                float(lex),
+                float(lex - lexical.max()),
+                float(foc),
+                overlap(asked.terms, idf, u.context),
+                sum(1 for a, b in asked.bigrams if a in u.terms and b in u.terms) / max(1, len(asked.bigrams)),
+                _longest_run(question_words, tokens) / max(1, len(question_words)),
+                novelty,
+                missing / max(1, len(asked.names)),
+                float(typed),
+                float(bool(NUMBER.search(text))),
+                float(bool(DATE.search(text))),
+                float(sum(1 for m in _CAPITAL.findall(text) if m.lower() not in asked.words)),
+                float(len(tokens)),
+                float(u.position),
+                float(u.passage),
+                float(p.score),
+                float(p.dense_rank or 100),
+                float(p.keyword_rank or 100),
+                float((p.keyword_score or 0.0) / best_keyword),
+                float(WH_CODES.get(asked.wh, 0)),
+                float(KIND_CODES[asked.kind]),
+                float(rel),
+                float(asked.negated),
+                float(foc - focus.max()),
+                heuristic,
+            ]
+        )
+    return np.array(rows, dtype=np.float32).reshape(len(candidates), len(SENTENCE_FEATURES))

@@ -1,0 +1,74 @@
+"""The learned scorers: small LightGBM models trained by `make train` and versioned with the code.
+
+assistant/weights/ holds one model per job in LightGBM's own text format (no pickle):
+`sentence.txt` ranks candidate answer sentences, `span.txt` ranks phrases within a sentence,
+`answerable.txt` tells whether the best evidence holds what the question asks for. Beside them,
+`training.json` records what they were trained on (data, split, seed, date), their measured
+figures and the operating points chosen on the development data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+class ModelMismatch(RuntimeError):
+    """A model file that does not fit the features the code computes."""
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A trained model and the feature names it expects, in order."""
+
+    name: str
+    features: tuple[str, ...]
+    booster: Any  # lightgbm.Booster
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """One score per row (higher: more likely); an empty input gives an empty output."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+
+
+def load(name: str, features: tuple[str, ...], folder: Path = WEIGHTS) -> Scorer:
+    """The model `folder/name.txt`, checked against the feature names the code computes."""
+    import lightgbm
+
+    path = folder / f"{name}.txt"
+    if not path.is_file():
+        raise ModelMismatch(f"{path}: no such model file; `make train` builds it")
+    booster = lightgbm.Booster(model_str=path.read_text(encoding="utf-8"))
+    trained = tuple(booster.feature_name())
+    if trained != features:
+        raise ModelMismatch(
+            f"{path} was trained on other features than the code computes "
+            f"({len(trained)} against {len(features)}): run `make train` to retrain it"
+        )
+    return Scorer(name, features, booster)
+
+
+@cache
+def scorer(name: str, features: tuple[str, ...]) -> Scorer:
+    """The packaged model `name`, loaded once per process."""
+    return load(name, features)
+
+
+@cache
+def training_record(folder: Path = WEIGHTS) -> dict[str, Any]:
+    """What the packaged models were trained on, their figures and operating points."""
+    path = folder / "training.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def operating_point(key: str, default: float) -> float:
+    """A threshold chosen on the development data when the models were trained."""
+    return float(training_record().get("operating_points", {}).get(key, default))

