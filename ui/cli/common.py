@@ -60,7 +60,7 @@ class State:
             from ui.runtime import configure_torch
 
             settings = self.settings()
-            if embeds:
+            if embeds and settings.index.embed_backend == "torch":
                 configure_torch(settings.index.threads)
             self._collection = Collection(
                 settings.index, settings.ingest, check_model=check_model, on_wait=lambda m: click.echo(m, err=True)
