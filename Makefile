@@ -21,7 +21,7 @@ export OMP_WAIT_POLICY := PASSIVE
 help:
 	@echo "make run    install, ingest corpus/, start the web chat on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
-	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
+	@echo "make bench  install, run the benchmarks (docs/benchmarks.md, docs/performance.md)"
 
 # OCR of scanned PDFs runs Debian's Tesseract (pytesseract only drives it).
 install: $(STAMP)
@@ -70,6 +70,8 @@ bench: install
 	$(BIN)/python -m benchmarks.squad
 	$(BIN)/python -m benchmarks.squad_answers
 	$(BIN)/python -m benchmarks.squad_answers --version 2.0
+	# Speed, scale and memory (docs/performance.md); about an hour on 2 cores.
+	$(BIN)/python -m benchmarks.performance
 
 clean-index:
 	rm -rf .askdocs
