@@ -35,7 +35,7 @@ from benchmarks.perfkit import (
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 PLOT = ROOT / "docs" / "performance-latency.png"
-STAGES = ("ingest", "incremental", "scale", "coldstart", "report")
+STAGES = ("ingest", "incremental", "gate", "scale", "coldstart", "report")
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
@@ -329,6 +329,30 @@ def stage_coldstart(work: Path, runs: int) -> dict[str, Any]:
     return result
 
 
+# -- stage: the answer-quality gate per backend ---------------------------------------------------
+GATE_METRICS = ("contains_answer", "cited_answer", "citation_precision", "refusal_precision", "refusal_recall", "latency_p50_ms", "latency_p95_ms")
+
+
+def stage_gate(work: Path, backends: Sequence[str]) -> dict[str, Any]:
+    """`make gate`'s evaluation (the sample corpus and its dev test set) with each backend."""
+    askdocs = str(Path(sys.executable).parent / "askdocs")
+    result: dict[str, Any] = {"testset": "corpus/testsets/dev.jsonl", "backends": {}}
+    for backend in backends:
+        data = work / f"gate-{backend}"
+        shutil.rmtree(data, ignore_errors=True)
+        env = {**os.environ, "ASKDOCS_DATA_DIR": str(data), "ASKDOCS_EMBED_BACKEND": backend}
+        subprocess.run([askdocs, "ingest", "corpus/"], env=env, cwd=ROOT, capture_output=True, check=True)
+        done = subprocess.run(
+            [askdocs, "eval", "corpus/testsets/dev.jsonl", "--out", str(data / "run"), "--json"],
+            env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+        report = json.loads(done.stdout)
+        metrics = report.get("metrics", report)
+        result["backends"][backend] = {k: metrics.get(k) for k in GATE_METRICS}
+        log(f"== gate, {backend}: {result['backends'][backend]}")
+    return result
+
+
 # -- results and the report --------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.performance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -363,6 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = stage_ingest(work, args.backends.split(","), args.docs, args.queries, not args.no_naive)
             elif stage == "incremental":
                 out = stage_incremental(work, args.docs, results.get("ingest"))
+            elif stage == "gate":
+                out = stage_gate(work, args.backends.split(","))
             elif stage == "scale":
                 out = stage_scale(work, [int(x) for x in args.scale.split(",")], args.queries)
             elif stage == "coldstart":

@@ -143,6 +143,21 @@ def render(results: dict[str, Any], out: Path, plot_path: Path) -> None:
             summary.append((f"askdocs ({name}) vs naive llama-index", f"{naive['speedup'][name]:.2f}x faster", _met(naive["speedup"][name] >= TARGETS["naive_speedup"])))
         lines += ["", "The naive pipeline also stores every chunk's text twice in Chroma (the text and a JSON copy of the node).", ""]
 
+    gate = results.get("gate")
+    if gate:
+        names = list(gate["backends"])
+        lines += [
+            "### The answer-quality gate with each backend",
+            "",
+            f"`make gate`'s evaluation ({gate['testset']}, the sample corpus) run with each backend:",
+            "",
+            "| metric | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
+        for metric in next(iter(gate["backends"].values())):
+            values = [gate["backends"][n].get(metric) for n in names]
+            lines.append(f"| {metric} | " + " | ".join("" if v is None else f"{v:.3f}".rstrip("0").rstrip(".") for v in values) + " |")
+        lines.append("")
     if incremental:
         inc = incremental
         lines += [
