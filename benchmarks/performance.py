@@ -150,7 +150,7 @@ def stage_ingest(work: Path, backends: Sequence[str], n_docs: int | None, n_quer
             corpus, work, settings_for("torch", work / "naive"), ingest_settings.chunk_tokens, ingest_settings.chunk_overlap
         )
         ours = {}
-        for backend in dict.fromkeys([default, "torch"]):
+        for backend in [default]:
             data = work / f"data-naive-{backend}"
             shutil.rmtree(data, ignore_errors=True)
             _, seconds = timed(lambda: Collection(settings_for(backend, data)).ingest([corpus], progress=True))
