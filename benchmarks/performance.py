@@ -283,14 +283,14 @@ def stage_scale(work: Path, targets: Sequence[int], n_queries: int | None) -> di
     base = {**scifact_documents(), **squad_documents()}
     shutil.rmtree(work / "data-scale", ignore_errors=True)
     shutil.rmtree(work / "scale-parts", ignore_errors=True)
-    chunks_per_doc = 2.2  # measured on the base documents; parts are cut by document count
+    chunks_per_doc = 2.1  # a first guess; parts are cut by document count, then the guess is measured
     points = []
     made = 0
     copy = 0
     names = list(base)
     for target in targets:
         log(f"== scale: growing to {target:,} chunks (load {load_average()})")
-        wanted = int(target / chunks_per_doc) - made
+        wanted = int(target * 1.03 / chunks_per_doc) - made  # a little over: the mix of documents varies
         parts: list[str] = []
         while wanted > 0:
             start = made % len(names)
@@ -303,6 +303,7 @@ def stage_scale(work: Path, targets: Sequence[int], n_queries: int | None) -> di
             if made % len(names) == 0:
                 copy += 1
         build = _in_child(_scale_build, str(work), parts, backend)
+        chunks_per_doc = build["chunks"] / build["documents"]
         query = _in_child(_scale_query, str(work), backend, n_queries)
         points.append({"build": build, "query": query, "chunks": query["chunks"]})
         log(f"   {query['chunks']:,} chunks: retrieval {query['retrieval_ms']}, answer {query['answer_ms']}, rss {build['peak_rss_mb']}/{query['peak_rss_mb']} MB")

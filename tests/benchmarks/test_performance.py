@@ -39,6 +39,9 @@ def test_every_stage_runs_and_reports(tmp_path: Path) -> None:
     assert changes["edit_large_file"]["embedded"] > 10 * changes["edit_small_file"]["embedded"]
     assert changes["delete_one"]["chunks"] >= 1
 
+    gate = results["gate"]["backends"]
+    assert set(gate) == {"onnx-int8", "torch"} and all(0 <= g["contains_answer"] <= 1 for g in gate.values())
+
     points = results["scale"]["points"]
     assert [p["chunks"] >= target for p, target in zip(points, (120, 260))] == [True, True]
     assert points[0]["chunks"] < points[1]["chunks"]
