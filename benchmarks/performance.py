@@ -122,6 +122,7 @@ def stage_ingest(work: Path, backends: Sequence[str], n_docs: int | None, n_quer
         report = collection.ingest([corpus], progress=True)
         ingest_seconds = time.perf_counter() - start
         entry: dict[str, Any] = {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "chunks": len(texts),
             "embedded": report.embedded,
             "failed": report.failed,
@@ -396,6 +397,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = stage_coldstart(work, args.coldstart_runs)
             else:
                 continue
+            previous = results.get(stage) or {}
+            if stage == "ingest" and previous:
+                # Backends measured by other runs are kept beside this run's (each ratio is within one run).
+                out["backends"] = {**previous.get("backends", {}), **out["backends"]}
+                out.setdefault("naive", previous.get("naive"))
+                out = {**{k: v for k, v in previous.items() if k not in ("date", "command", "machine")}, **out}
             results[stage] = {"date": started, "command": command, "machine": machine(), **out}
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(results, indent=2) + "\n")
