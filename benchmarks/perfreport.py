@@ -34,18 +34,18 @@ def plot(points: list[dict[str, Any]], five_k: dict[str, Any] | None, out: Path)
 
     chunks = [p["chunks"] for p in points]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-    for key, label, style in (
-        ("retrieval_ms", "retrieval (hybrid)", "o-"),
-        ("answer_ms", "extractive answer, end to end", "s-"),
+    for key, label, style, color in (
+        ("retrieval_ms", "retrieval (hybrid)", "o-", "C0"),
+        ("answer_ms", "extractive answer, end to end", "s-", "C2"),
     ):
-        ax.plot(chunks, [p["query"][key]["p95"] for p in points], style, label=f"{label}, p95")
-        ax.plot(chunks, [p["query"][key]["p50"] for p in points], style.replace("-", "--"), alpha=0.6, label=f"{label}, p50")
+        ax.plot(chunks, [p["query"][key]["p95"] for p in points], style, color=color, label=f"{label}, p95")
+        ax.plot(chunks, [p["query"][key]["p50"] for p in points], style.replace("-", "--"), color=color, alpha=0.5, label=f"{label}, p50")
     if chunks:
         top = max(chunks)
         ax.plot([chunks[0], top], [points[0]["query"]["retrieval_ms"]["p95"], points[0]["query"]["retrieval_ms"]["p95"] * top / chunks[0]],
                 ":", color="grey", label="linear growth from the first point (retrieval p95)")
-    ax.axhline(50, color="C0", lw=0.8, ls="-.")
-    ax.axhline(150, color="C1", lw=0.8, ls="-.")
+    ax.axhline(50, color="C0", lw=0.8, ls="-.", label="target: retrieval p95 50 ms")
+    ax.axhline(150, color="C2", lw=0.8, ls="-.", label="target: answer p95 150 ms")
     ax.set_xlabel("chunks in the index")
     ax.set_ylabel("milliseconds per query")
     ax.set_ylim(0, max(200, max((p["query"]["answer_ms"]["p95"] for p in points), default=0) * 1.2))
@@ -211,14 +211,14 @@ def render(results: dict[str, Any], out: Path, plot_path: Path) -> None:
             "Queries and answer sentences are encoded by the real model. Files, chunking, the catalog, FTS5 and",
             "Chroma are the real ones. Each size is built in one process and queried in a fresh one.",
             "",
-            "| chunks | documents | retrieval p50 / p95 | answer p50 / p95 | peak RSS building / querying MB | catalog MB | Chroma MB |",
-            "|---|---|---|---|---|---|---|",
+            "| chunks | documents | retrieval p50 / p95 | answer p50 / p95 | peak RSS building / querying MB | catalog MB | Chroma MB | load avg |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for p in points:
             b, q = p["build"], p["query"]
             lines.append(
                 f"| {p['chunks']:,} | {b['documents']:,} | {_ms(q['retrieval_ms'])} | {_ms(q['answer_ms'])} "
-                f"| {b['peak_rss_mb']:.0f} / {q['peak_rss_mb']:.0f} | {b['catalog_mb']:.0f} | {b['chroma_mb']:.0f} |"
+                f"| {b['peak_rss_mb']:.0f} / {q['peak_rss_mb']:.0f} | {b['catalog_mb']:.0f} | {b['chroma_mb']:.0f} | {q.get('load_average', '')} |"
             )
         first, last = points[0], points[-1]
         growth = last["chunks"] / first["chunks"]
@@ -229,8 +229,10 @@ def render(results: dict[str, Any], out: Path, plot_path: Path) -> None:
             f"![Query latency by index size]({plot_path.name})",
             "",
             f"From {first['chunks']:,} to {last['chunks']:,} chunks ({growth:.1f}x), retrieval p95 grew {r_growth:.2f}x and the",
-            f"answer's p95 {a_growth:.2f}x: sub-linear, as HNSW search is logarithmic in the collection size and",
-            "FTS5 reads only the posting lists of the query's terms.",
+            f"answer's p95 {a_growth:.2f}x: sub-linear. HNSW search is logarithmic in the collection size; the",
+            "keyword side grows with the rows its terms match, and is what grows. The answer's own work (its",
+            "sentences) does not depend on the index size at all. Loads varied between sizes (last column):",
+            "compare sizes with that in mind.",
             "",
         ]
         big = last["query"]
@@ -321,6 +323,18 @@ COMMANDS = [
 ]
 
 
+def _keyword_note(points: list[dict[str, Any]]) -> str:
+    if not points:
+        return "see the latency table."
+    last = points[-1]
+    p95 = last["query"]["retrieval_ms"]["p95"]
+    verdict = "within" if p95 <= TARGETS["retrieval_p95_ms"] else "over"
+    return (
+        f"at {last['chunks']:,} chunks a SciFact claim's words match 20-50k rows, and retrieval's p95 of {p95:.0f} ms "
+        f"({verdict} the 50 ms budget) is mostly that BM25 scan (the HNSW lookup takes 1-2 ms)."
+    )
+
+
 def _beyond(results: dict[str, Any]) -> list[str]:
     scale = results.get("scale") or {}
     points = scale.get("points") or []
@@ -361,9 +375,10 @@ def _beyond(results: dict[str, Any]) -> list[str]:
         "",
         "**Keywords.** The keyword index is SQLite FTS5 inside the catalog: one writer at a time per data",
         "directory, readers in parallel (WAL), BM25 computed over every row matching any query term. It is",
-        "a good fit while the catalog fits one machine's disk and page cache and one process writes:",
-        "retrieval stayed well under its budget at 100k chunks above, and SQLite handles tens of millions of",
-        "rows. Move it to a server engine when (a) several machines must write or serve the same corpus,",
+        "a good fit while the catalog fits one machine's disk and page cache and one process writes;",
+        "SQLite itself handles tens of millions of rows. Its cost per query grows with the rows that match",
+        "any query term: " + _keyword_note(points),
+        "Move it to a server engine when (a) several machines must write or serve the same corpus,",
         "(b) queries with common terms start scanning posting lists of millions of rows (p95 keyword time",
         "above a few tens of ms; FTS5 has no early termination such as WAND/MaxScore), or (c) the corpus",
         "needs sharding or replicas. OpenSearch/Elasticsearch (BM25 with block-max WAND, shards and",
