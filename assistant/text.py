@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from index.keywords import stopwords
+from index.keywords import nltk_data, stopwords
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -22,11 +22,12 @@ class Sentence:
 
 @cache
 def _punkt():  # type: ignore[no-untyped-def]
-    """NLTK's English Punkt model, the copy llama-index-core ships (llama-index puts it on nltk's path)."""
-    from llama_index.core.utils import globals_helper
+    """NLTK's English Punkt model, the copy llama-index-core ships (its folder is added to nltk's data path)."""
+    import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    globals_helper.wait_for_nltk_check()
+    if str(nltk_data()) not in nltk.data.path:
+        nltk.data.path.append(str(nltk_data()))
     return PunktTokenizer("english")
 
 

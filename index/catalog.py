@@ -354,17 +354,20 @@ class Catalog:
         match = keyword_query(query)
         if match is None:
             return []
+        if not doc_ids:
+            # The top rows by BM25 first, joined to their chunks after: only `limit` row lookups,
+            # however many rows match (a common word matches a large share of a big corpus).
+            sql = (
+                "SELECT c.id, -f.score FROM (SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score"
+            )
+            return [(row[0], float(row[1])) for row in self._db.execute(sql, (match, limit))]
         sql = (
             "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+            f"AND c.doc_id IN ({','.join('?' * len(doc_ids))}) ORDER BY bm25(chunks_fts) LIMIT ?"
         )
-        params: list[object] = [match]
-        if doc_ids:
-            sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
-            params.extend(doc_ids)
-        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
-        params.append(limit)
-        return [(row[0], float(row[1])) for row in self._db.execute(sql, params)]
+        return [(row[0], float(row[1])) for row in self._db.execute(sql, (match, *doc_ids, limit))]
 
     # -- boilerplate statistics ---------------------------------------------------------------
     def line_keys(self, doc_id: str) -> set[str]:

@@ -67,7 +67,8 @@ class Collection:
 
     @cached_property
     def planner(self) -> Planner:
-        return Planner(self.ingest_settings, self.settings, self.catalog, self.embedder.name, self.embedder.tokenizer_file)
+        # Chunks depend on the model's tokenizer, not on what runs the model.
+        return Planner(self.ingest_settings, self.settings, self.catalog, self.embedder.model_name, self.embedder.tokenizer_file)
 
     @cached_property
     def writer(self) -> Writer:

@@ -13,7 +13,8 @@ class EmbeddingModelMismatch(Conflict):
             f"The index in {where} was built with embedding model '{built_with}' ({built_dim} dimensions), "
             f"but '{configured}' ({dim} dimensions) is configured. Its vectors cannot be compared. "
             f"Run `askdocs reindex` to rebuild the index with '{configured}', "
-            f"or set ASKDOCS_EMBED_MODEL={built_with} to keep using the old one."
+            f"or configure the model it was built with ({built_with}: ASKDOCS_EMBED_MODEL, and "
+            "ASKDOCS_EMBED_BACKEND when it names one) to keep using it."
         )
         self.built_with = built_with
         self.configured = configured
@@ -25,6 +26,10 @@ class ChromaUnavailable(Unavailable):
 
 class EmbeddingModelNotFound(Unavailable):
     """The configured embedding model cannot be loaded offline."""
+
+
+class EmbeddingServiceUnavailable(Unavailable):
+    """The configured embeddings service cannot be reached, or refuses the request."""
 
 
 class UnknownDocument(NotFound):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cache
 from pathlib import Path
@@ -10,11 +11,18 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 @cache
+def nltk_data() -> Path:
+    """The NLTK data llama-index-core ships (stopwords, Punkt), found without importing llama-index,
+    which alone takes about a second to import."""
+    spec = importlib.util.find_spec("llama_index.core")
+    assert spec is not None and spec.origin is not None, "llama-index-core is a dependency"
+    return Path(spec.origin).parent / "_static" / "nltk_cache"
+
+
+@cache
 def stopwords() -> frozenset[str]:
     """English stopwords (NLTK's list, shipped inside llama-index-core), left out of keyword queries."""
-    import llama_index.core
-
-    path = Path(llama_index.core.__file__).parent / "_static/nltk_cache/corpora/stopwords/english"
+    path = nltk_data() / "corpora/stopwords/english"
     return frozenset(path.read_text().split()) if path.exists() else frozenset()
 
 

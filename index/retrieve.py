@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 from index.catalog import Catalog, ChunkRecord, DocumentRecord
 from index.embedder import Embedder
@@ -102,9 +104,11 @@ class Retriever:
     def search(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Passage]:
         k = k or self.settings.top_k
         limit = max(self.settings.candidates, k)
-        dense = self.dense_search(query, limit, doc_ids)
+        # The dense side (encoder, Chroma) runs beside the keyword side (SQLite): both release the GIL.
+        dense_future = self._pool.submit(self.dense_search, query, limit, doc_ids)
         with self.catalog.read():
             keyword = self.catalog.keyword_search(query, limit, doc_ids)
+            dense = dense_future.result()
             fused = self.fuse(dense, keyword)
             # Vectors whose chunk the catalog does not hold (a write not yet committed) are left out.
             records = self.catalog.chunks(fused)
@@ -124,6 +128,10 @@ class Retriever:
             return reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]], self.settings.rrf_k)
         weight = self.settings.dense_weight
         return weighted_fusion([dense, keyword], [weight, 1.0 - weight])
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=4, thread_name_prefix="askdocs-dense")
 
     def dense_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids by cosine similarity to the query (the live collection; retried once if it was swapped)."""

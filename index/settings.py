@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 PACKAGED_EMBED_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_COLLECTION = "default"
 COLLECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+EmbedBackend = Literal["torch", "onnx", "onnx-int8", "openai"]
 
 
 class IndexSettings(BaseModel):
@@ -36,14 +37,37 @@ class IndexSettings(BaseModel):
         PACKAGED_EMBED_MODEL,
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (packaged, offline) or a local model folder.",
     )
+    embed_backend: EmbedBackend = Field(
+        "onnx-int8",
+        description="What runs the embedding model: torch (sentence-transformers); onnx or onnx-int8 (an ONNX "
+        "export, built offline from the model at install, run by onnxruntime; int8: quantized weights); openai "
+        "(an OpenAI-compatible /v1/embeddings service at embed_url, serving embed_model).",
+    )
+    embed_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible embeddings service, e.g. http://127.0.0.1:8081/v1 (openai backend)."
+    )
+    embed_api_key: SecretStr | None = Field(
+        None, description="API key of the embeddings service (a secret: never logged)."
+    )
+    embed_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the embeddings service.")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    embed_cache: int = Field(
+        4096,
+        ge=0,
+        le=1_000_000,
+        description="Recently embedded short texts (queries, answer sentences) kept in memory, so none is "
+        "embedded twice (0: no cache).",
+    )
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for embedding (default: all cores).")
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by search and given to the answerer.")
     candidates: int = Field(
         50, ge=1, le=1000, description="Passages each retriever (dense, keyword) proposes before fusion."
     )
     write_batch: int = Field(
-        256, ge=1, le=100_000, description="Chunks embedded and committed per step of an ingest (a crash loses at most one step)."
+        2048,
+        ge=1,
+        le=100_000,
+        description="Chunks embedded and committed per step of an ingest (a crash loses at most one step).",
     )
     write_wait: float = Field(
         600.0,

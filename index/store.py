@@ -136,15 +136,13 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids with their cosine similarity to `vector`, best first."""
-        count = self.count()
-        if limit <= 0 or count == 0:
+        if limit <= 0:
             return []
         where = None
         if doc_ids:
             where = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
-        result = self._collection.query(
-            query_embeddings=[vector], n_results=min(limit, count), where=where, include=["distances"]
-        )
+        # Chroma returns fewer than n_results when the collection holds fewer (no count() per query).
+        result = self._collection.query(query_embeddings=[vector], n_results=limit, where=where, include=["distances"])
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
 

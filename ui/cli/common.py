@@ -61,7 +61,7 @@ class State:
             from ui.runtime import configure_torch
 
             settings = self.settings()
-            if embeds:
+            if embeds and settings.index.embed_backend == "torch":
                 configure_torch(settings.index.threads)
             say = lambda message: click.echo(message, err=True)  # noqa: E731
             self._library = Library(settings.index, settings.ingest, on_wait=say, on_load=say if stderr_is_tty() else None)
