@@ -59,7 +59,7 @@ test: install gate
 # Answer quality as a gate: the sample corpus's test set must stay above these floors, and so must
 # a fixed slice of held-out SQuAD v2.0 articles (evaluation/splits.py), answerable and unanswerable
 # questions that no weight or threshold was chosen on.
-GATE_DIR := .askdocs-gate
+GATE_DIR ?= .askdocs-gate
 GATE_SQUAD := ../shared/datasets/squad/dev-v2.0-public.json
 gate: install
 	rm -rf $(GATE_DIR)

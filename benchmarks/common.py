@@ -83,9 +83,12 @@ def settings_summary(index: Collection) -> dict[str, Any]:
     s = index.settings
     return {
         "embed_model": index.embedder.name,
+        "embed_backend": index.embedder.backend,
         "chunk_tokens": index.ingest_settings.chunk_tokens,
         "chunk_overlap": index.ingest_settings.chunk_overlap,
         "candidates": s.candidates,
+        "fusion": s.fusion,
+        "dense_weight": s.dense_weight,
         "rrf_k": s.rrf_k,
     }
 

@@ -6,8 +6,8 @@ train claims (where the fusion was tuned) and the test claims (held out), side b
 
 The index chunks each abstract; a document is ranked by its best passage among the top 100
 passages. The measures are trec_eval's (through ir-measures), as BEIR computes them, averaged over
-every judged query. The three rankings come from the same index: `Retriever.search` (reciprocal-rank
-fusion), the vector store alone and the keyword index alone.
+every judged query. The three rankings come from the same index: `Retriever.search` (the configured
+fusion, weighted by default), the vector store alone and the keyword index alone.
 """
 
 from __future__ import annotations

@@ -53,9 +53,7 @@ class Collection:
         return self.settings.collection
 
     def recorded_model(self) -> str | None:
-        """The embedding model that built this collection's vectors, as the catalog records it."""
-        recorded = json.loads(self.catalog.get_meta("embedding") or "null")
-        return recorded["model"] if recorded else None
+        return recorded_model(self.catalog)
 
     def check_model(self) -> None:
         """Refuse to mix vectors of two embedding models: the catalog records which one built it."""
@@ -108,3 +106,9 @@ class Collection:
         if record is None:
             raise UnknownDocument(f"No document '{doc_id}' in the index: `askdocs docs` lists them.")
         return record
+
+
+def recorded_model(catalog: Catalog) -> str | None:
+    """The embedding model that built a collection's vectors, as its catalog records it."""
+    recorded = json.loads(catalog.get_meta("embedding") or "null")
+    return recorded["model"] if recorded else None

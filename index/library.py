@@ -9,20 +9,25 @@ data directory made before collections existed opens as `default` unchanged; the
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.collection import Collection
+from index.catalog import Catalog
+from index.collection import Collection, recorded_model
 from index.embedder import Embedder
 from index.errors import CollectionExists, UnknownCollection
-from index.settings import COLLECTION_NAME, DEFAULT_COLLECTION, IndexSettings
+from index.settings import COLLECTION_NAME, DEFAULT_COLLECTION, EmbedBackend, IndexSettings
 from index.store import BASE
 from ingest.errors import Conflict, InvalidInput
 from ingest.settings import IngestSettings
 
+log = logging.getLogger(__name__)
+# The backends that run the installed model here; their vectors are interchangeable within a name.
+LOCAL_BACKENDS: tuple[EmbedBackend, ...] = ("onnx", "onnx-int8", "torch")
 
 @dataclass(frozen=True)
 class CollectionInfo:
@@ -60,6 +65,8 @@ class Library:
         self.ingest = ingest or IngestSettings()
         self.embedder = embedder or Embedder(index, on_load)
         self.on_wait = on_wait
+        self.on_load = on_load
+        self._embedders: dict[str, Embedder] = {self.embedder.backend: self.embedder}
         self._open: dict[str, Collection] = {}
         self._lock = threading.Lock()
 
@@ -82,9 +89,31 @@ class Library:
                 return self._open[name]
             if not create and not self.exists(name):
                 raise UnknownCollection(f"No collection '{name}': `askdocs collections` lists them, and ingesting into one creates it.")
-            collection = Collection(self._settings(name), self.ingest, self.embedder, check_model, self.on_wait)
+            settings = self._settings(name)
+            collection = Collection(settings, self.ingest, self._embedder_for(settings) if check_model else self.embedder, check_model, self.on_wait)
             self._open[name] = collection
             return collection
+
+    def _embedder_for(self, settings: IndexSettings) -> Embedder:
+        """The configured embedder, or, for a collection built by another local backend of the same
+        model (torch before the ONNX backends existed), that backend: its vectors are only
+        comparable with their own kind. `askdocs reindex` rebuilds it with the configured one."""
+        if self.embedder.backend not in LOCAL_BACKENDS:
+            return self.embedder
+        catalog = Catalog(settings.catalog_path)
+        try:
+            recorded = recorded_model(catalog)
+        finally:
+            catalog.close()
+        if recorded is None or recorded == self.embedder.name:
+            return self.embedder
+        for backend in LOCAL_BACKENDS:
+            if backend not in self._embedders:
+                self._embedders[backend] = Embedder(self.settings.model_copy(update={"embed_backend": backend}), self.on_load)
+            if self._embedders[backend].name == recorded:
+                log.info("collection '%s' was built by the %s backend: answering with it", settings.collection, backend)
+                return self._embedders[backend]
+        return self.embedder  # another model: Collection.check_model says what to do
 
     def create(self, name: str) -> Collection:
         if self.exists(name):

@@ -38,7 +38,7 @@ class IndexSettings(BaseModel):
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (packaged, offline) or a local model folder.",
     )
     embed_backend: EmbedBackend = Field(
-        "onnx-int8",
+        "onnx",
         description="What runs the embedding model: torch (sentence-transformers); onnx or onnx-int8 (an ONNX "
         "export, built offline from the model at install, run by onnxruntime; int8: quantized weights); openai "
         "(an OpenAI-compatible /v1/embeddings service at embed_url, serving embed_model).",

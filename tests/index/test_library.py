@@ -75,3 +75,28 @@ def test_a_data_directory_from_before_collections_opens_as_default(tmp_path: Pat
     default = Library(IndexSettings(data_dir=data), embedder=embedder).open("default")
     report = default.ingest([folder])
     assert report.embedded == 0 and report.count("unchanged") == 1
+
+
+def test_a_collection_built_by_another_local_backend_opens_with_the_backend_that_built_it(tmp_path: Path) -> None:
+    """Its vectors are only comparable with their own kind: an int8 index keeps answering under the
+    fp32 default instead of stopping, and `reindex` moves it to the configured backend."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "aktau.txt").write_text(HARBOUR, encoding="utf-8")
+    built = Library(IndexSettings(data_dir=tmp_path / "data", embed_backend="onnx-int8"))
+    built.open("default").ingest([notes])
+    built.close()
+
+    library = Library(IndexSettings(data_dir=tmp_path / "data"))
+    assert library.embedder.backend == "onnx"
+    collection = library.open("default")
+    assert collection.embedder.backend == "onnx-int8"
+    assert collection.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"
+    library.close()
+
+    library = Library(IndexSettings(data_dir=tmp_path / "data"))
+    library.open("default", check_model=False).reindex()
+    library.close()
+    reopened = Library(IndexSettings(data_dir=tmp_path / "data")).open("default")
+    assert reopened.embedder.backend == "onnx" and reopened.recorded_model() == reopened.embedder.name
+    assert reopened.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"

@@ -246,6 +246,8 @@ def test_errors_have_one_shape_and_the_right_status(http: httpx.Client) -> None:
     assert_error(http.get("/v1/documents/..%2F..%2Fetc%2Fpasswd"), 404, "not_found")
     big = b"word " * 250_000  # 1.25 MB, over the server's 1 MB limit
     assert_error(http.post("/v1/documents", files=[("files", ("big.txt", big, "text/plain"))]), 413, "too_large", "files")
+    streamed = (b"x" * 50_000 for _ in range(30))  # 1.5 MB sent chunked, with no Content-Length
+    assert_error(http.post("/v1/ask", content=streamed, headers={"content-type": "application/json"}), 413, "too_large")
     assert_error(http.post("/v1/documents", files=[("files", ("tool.exe", b"MZ", "application/octet-stream"))]), 415, "unsupported_type")
     assert_error(http.get("/v1/nowhere"), 404, "not_found")
     wrong_method = http.put("/v1/documents")

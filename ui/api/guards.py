@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui.api.errors import error_body
 
@@ -60,18 +60,50 @@ class RequireKey:
         await self.app(scope, receive, send)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
 class LimitBody:
-    """Refuse (413) a request to the API whose declared body is larger than `limit` bytes, before reading it."""
+    """Refuse (413) a request to the API whose body is larger than `limit` bytes: by its declared
+    length before reading it, and, for a body sent without one (chunked), as soon as it passes it."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and protected(scope["path"]):
-            declared = dict(scope["headers"]).get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.limit:
-                message = f"The request body is {int(declared) / 1_000_000:.1f} MB, more than this server takes ({self.limit / 1_000_000:.1f} MB)."
-                await _reply(send, 413, error_body(message, "invalid_request_error", None, "too_large"))
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or not protected(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send, int(declared))
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started |= message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(send, received)
+
+    async def _refuse(self, send: Send, size: int) -> None:
+        message = f"The request body is {size / 1_000_000:.1f} MB or more, more than this server takes ({self.limit / 1_000_000:.1f} MB)."
+        await _reply(send, 413, error_body(message, "invalid_request_error", None, "too_large"))
