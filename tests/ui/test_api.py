@@ -46,7 +46,10 @@ TESTSET = [
      "reference_sources": ["000_92d15d5cd8394714.txt"]},
     {"id": "peru", "question": "What is the capital of Peru?", "answerable": False},
 ]
-ASK_KEYS = {"id", "question", "answer", "refused", "citations", "related", "standalone_query", "answerer", "timings_ms"}
+ASK_KEYS = {
+    "id", "question", "answer", "refused", "citations", "related", "answer_span", "answerability", "standalone_query",
+    "answerer", "timings_ms",
+}
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +249,8 @@ def test_errors_have_one_shape_and_the_right_status(http: httpx.Client) -> None:
     assert_error(http.get("/v1/documents/..%2F..%2Fetc%2Fpasswd"), 404, "not_found")
     big = b"word " * 250_000  # 1.25 MB, over the server's 1 MB limit
     assert_error(http.post("/v1/documents", files=[("files", ("big.txt", big, "text/plain"))]), 413, "too_large", "files")
-    streamed = (b"x" * 50_000 for _ in range(30))  # 1.5 MB sent chunked, with no Content-Length
+    # Sent chunked, with no Content-Length: past the server's whole-body limit (all files of an upload).
+    streamed = (b"x" * 100_000 for _ in range(400))
     assert_error(http.post("/v1/ask", content=streamed, headers={"content-type": "application/json"}), 413, "too_large")
     assert_error(http.post("/v1/documents", files=[("files", ("tool.exe", b"MZ", "application/octet-stream"))]), 415, "unsupported_type")
     assert_error(http.get("/v1/nowhere"), 404, "not_found")

@@ -60,13 +60,10 @@ class RequireKey:
         await self.app(scope, receive, send)
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class LimitBody:
     """Refuse (413) a request to the API whose body is larger than `limit` bytes: by its declared
-    length before reading it, and, for a body sent without one (chunked), as soon as it passes it."""
+    length before reading it, and, for a body sent without one (chunked), as soon as it passes it:
+    the 413 goes out, and the route reads a disconnected client from then on."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -81,28 +78,33 @@ class LimitBody:
             await self._refuse(send, int(declared))
             return
         received = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not started:
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise BodyTooLarge
+                    refused = True
+                    await self._refuse(send, received)
+                    return {"type": "http.disconnect"}
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if refused:  # the 413 has been sent; what the route answers to the disconnect is dropped
+                return
             started |= message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, watched)
-        except BodyTooLarge:
-            if started:
+        except Exception:
+            if not refused:
                 raise
-            await self._refuse(send, received)
 
     async def _refuse(self, send: Send, size: int) -> None:
         message = f"The request body is {size / 1_000_000:.1f} MB or more, more than this server takes ({self.limit / 1_000_000:.1f} MB)."

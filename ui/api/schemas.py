@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.models import Related, Turn
+from assistant.models import AnswerSpan, Related, Turn
 from index.catalog import DocumentRecord
 from index.settings import COLLECTION_NAME, DEFAULT_COLLECTION
 
@@ -76,6 +76,11 @@ class AskResponse(BaseModel):
     refused: bool = Field(description="True when the documents do not hold the answer; `related` then lists close passages.")
     citations: list[CitationOut]
     related: list[Related]
+    answer_span: AnswerSpan | None = Field(
+        description="The short answer: the phrase inside the quote of citation `citation` that answers the question "
+        "(offsets in the document), or null."
+    )
+    answerability: float | None = Field(description="Probability (0-1) that the best evidence holds what the question asks for.")
     standalone_query: str
     answerer: str
     timings_ms: dict[str, float]
