@@ -9,11 +9,12 @@ data directory made before collections existed opens as `default` unchanged; the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from index.catalog import Catalog
@@ -69,6 +70,9 @@ class Library:
         self._embedders: dict[str, Embedder] = {self.embedder.backend: self.embedder}
         self._open: dict[str, Collection] = {}
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # told when work on a collection ends
+        self._users: dict[str, int] = {}  # collections in use (`using`), by name
+        self._closing: set[str] = set()  # collections being deleted or renamed
 
     def _settings(self, name: str) -> IndexSettings:
         return self.settings.model_copy(update={"collection": check_name(name)})
@@ -93,6 +97,36 @@ class Library:
             collection = Collection(settings, self.ingest, self._embedder_for(settings) if check_model else self.embedder, check_model, self.on_wait)
             self._open[name] = collection
             return collection
+
+    @contextlib.contextmanager
+    def using(self, name: str) -> Iterator[Collection]:
+        """A collection held for one piece of work (an answer, a search): deleting or renaming it
+        waits until the work is done, and work asked for meanwhile finds it gone."""
+        collection = self.open(name)
+        with self._lock:
+            if name in self._closing:
+                raise UnknownCollection(f"Collection '{name}' is being deleted or renamed.")
+            self._users[name] = self._users.get(name, 0) + 1
+        try:
+            yield collection
+        finally:
+            with self._lock:
+                self._users[name] -= 1
+                self._idle.notify_all()
+
+    @contextlib.contextmanager
+    def _closed_to_users(self, name: str) -> Iterator[None]:
+        """No new work on `name`, and the work in progress finished (within write_wait seconds)."""
+        with self._lock:
+            self._closing.add(name)
+            if not self._idle.wait_for(lambda: not self._users.get(name), timeout=self.settings.write_wait):
+                self._closing.discard(name)
+                raise Conflict(f"Collection '{name}' is still answering or searching after {self.settings.write_wait:.0f} s; try again.")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._closing.discard(name)
 
     def _embedder_for(self, settings: IndexSettings) -> Embedder:
         """The configured embedder, or, for a collection built by another local backend of the same
@@ -134,7 +168,7 @@ class Library:
         if name == DEFAULT_COLLECTION:
             raise Conflict("The default collection cannot be deleted: remove its documents with `askdocs remove`.")
         collection = self.open(name)
-        with collection.lock.hold():
+        with collection.lock.hold(), self._closed_to_users(name):
             for chroma_name in collection.vectors.generations():
                 collection.vectors.drop(chroma_name)
             collection.close()
@@ -149,7 +183,7 @@ class Library:
         if self.exists(new):
             raise CollectionExists(f"Collection '{new}' already exists.")
         collection = self.open(old)
-        with collection.lock.hold():
+        with collection.lock.hold(), self._closed_to_users(old):
             if collection.catalog.get_meta(BASE) is None:
                 with collection.catalog.transaction():
                     collection.catalog.set_meta(BASE, collection.vectors.base)

@@ -100,3 +100,28 @@ def test_a_collection_built_by_another_local_backend_opens_with_the_backend_that
     reopened = Library(IndexSettings(data_dir=tmp_path / "data")).open("default")
     assert reopened.embedder.backend == "onnx" and reopened.recorded_model() == reopened.embedder.name
     assert reopened.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"
+
+
+def test_deleting_a_collection_waits_for_the_work_on_it(tmp_path: Path, embedder: Embedder) -> None:
+    """An answer in progress finishes on its collection; a delete asked meanwhile waits for it, and
+    work asked once the delete has begun finds the collection gone (not a closed database)."""
+    import threading
+
+    library = Library(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "aktau.txt").write_text(HARBOUR, encoding="utf-8")
+    library.open("notes", create=True).ingest([notes])
+    deleted = threading.Event()
+    with library.using("notes") as collection:
+        deleting = threading.Thread(target=lambda: (library.delete("notes"), deleted.set()))
+        deleting.start()
+        assert not deleted.wait(0.5), "the delete waits for the work in progress"
+        assert collection.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"
+        with pytest.raises(UnknownCollection):
+            with library.using("notes"):
+                pass
+    deleting.join(30)
+    assert deleted.is_set() and library.names() == ["default"]
+    with pytest.raises(UnknownCollection):
+        library.open("notes")

@@ -110,6 +110,7 @@ class Question:
     k: int | None
     doc_ids: tuple[str, ...] | None
     answerer: str | None
+    collection: str
 
 
 class EvaluationStopped(Exception):
@@ -234,12 +235,16 @@ class Service:
             self._document(target, doc_id)
         lane = self.llm if self.uses_llm(answerer, history) else self.answers
         return Question(
-            self.assistants.get(target), lane, question, tuple(history), k, tuple(doc_ids) if doc_ids else None, answerer
+            self.assistants.get(target), lane, question, tuple(history), k, tuple(doc_ids) if doc_ids else None, answerer,
+            target.name,
         )
 
     async def answer(self, q: Question) -> Answer:
-        job = q.lane.submit(lambda: q.assistant.answer(q.question, q.history, k=q.k, doc_ids=q.doc_ids, answerer=q.answerer))
-        return await asyncio.wrap_future(job)
+        def work() -> Answer:
+            with self.library.using(q.collection):
+                return q.assistant.answer(q.question, q.history, k=q.k, doc_ids=q.doc_ids, answerer=q.answerer)
+
+        return await asyncio.wrap_future(q.lane.submit(work))
 
     def stream(self, q: Question) -> AsyncIterator[str | Answer]:
         """Text deltas, then the final answer. Queued now (`Busy` is raised here, before any response)."""
@@ -256,10 +261,11 @@ class Service:
         def work() -> None:
             generator = q.assistant.stream(q.question, q.history, k=q.k, doc_ids=q.doc_ids, answerer=q.answerer)
             try:
-                for event in generator:
-                    if stop.is_set():  # the client went away: stop generating
-                        break
-                    put(event)
+                with self.library.using(q.collection):
+                    for event in generator:
+                        if stop.is_set():  # the client went away: stop generating
+                            break
+                        put(event)
             except BaseException as exc:
                 put(_Failure(exc))
             finally:
@@ -286,15 +292,15 @@ class Service:
     def search(self, query: str, collection: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Passage]:
         if not query.strip():
             raise InvalidInput("The query is empty: say what to search for.", param="q")
-        target = self.collection(collection)
         self.require_ready()
-        for doc_id in doc_ids or ():
-            self._document(target, doc_id)
-        return target.retriever.search(query, k, list(doc_ids) if doc_ids else None)
+        with self.library.using(collection) as target:
+            for doc_id in doc_ids or ():
+                self._document(target, doc_id)
+            return target.retriever.search(query, k, list(doc_ids) if doc_ids else None)
 
     def document_view(self, collection: str, doc_id: str) -> DocumentView:
-        target = self.collection(collection)
-        view = target.retriever.document_view(doc_id)
+        with self.library.using(collection) as target:
+            view = target.retriever.document_view(doc_id)
         if view is None:
             raise UnknownDocument(f"No document '{doc_id}' in collection '{target.name}': GET /v1/documents lists them.")
         return view
