@@ -99,8 +99,8 @@ class Assistant:
             raise InvalidInput(f"answerer must be one of {', '.join(ANSWERERS)}, not {mode!r}", param="answerer")
         timings: dict[str, float] = {}
         loading = time.perf_counter()
-        if not self.retriever.embedder.loaded:  # once per process: timed apart from answering
-            self.retriever.embedder.load()
+        if not self.retriever.loaded:  # once per process: timed apart from answering
+            self.retriever.load()
         if mode == "llm" and not self.llm_loaded:
             self.llm  # noqa: B018  (loads the model)
         if (waited := _ms(loading)) > 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +155,17 @@ def render(results: dict[str, Any], out: Path, plot_path: Path) -> None:
             "| metric | " + " | ".join(names) + " |",
             "|---|" + "---|" * len(names),
         ]
-        for metric in next(iter(gate["backends"].values())):
-            values = [gate["backends"][n].get(metric) for n in names]
-            lines.append(f"| {metric} | " + " | ".join("" if v is None else f"{v:.3f}".rstrip("0").rstrip(".") for v in values) + " |")
+        lines += _metric_rows(gate["backends"], names)
+        if gate.get("heldout"):
+            lines += [
+                "",
+                f"And `make gate`'s held-out slice: {gate['heldout_questions']} questions of the six held-out SQuAD v2.0 "
+                "articles (evaluation/splits.py), answerable and unanswerable, on which no weight, model or threshold was chosen:",
+                "",
+                "| metric | " + " | ".join(names) + " |",
+                "|---|" + "---|" * len(names),
+                *_metric_rows(gate["heldout"], names),
+            ]
         lines.append("")
     if incremental:
         inc = incremental
@@ -389,3 +398,11 @@ def _beyond(results: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _metric_rows(by_backend: dict[str, dict[str, float | None]], names: Sequence[str]) -> list[str]:
+    rows = []
+    for metric in next(iter(by_backend.values())):
+        values = [by_backend[n].get(metric) for n in names]
+        rows.append(f"| {metric} | " + " | ".join("" if v is None else f"{v:.3f}".rstrip("0").rstrip(".") for v in values) + " |")
+    return rows

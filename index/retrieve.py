@@ -99,6 +99,18 @@ class Retriever:
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
+        self._warm = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._warm
+
+    def load(self) -> None:
+        """Load the embedding model and open the vector and keyword indexes now, rather than in the
+        first search (servers do this at start; an answer times it apart from retrieving)."""
+        self.embedder.load()
+        self.search("askdocs", k=1)
+        self._warm = True
 
     # -- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Passage]:

@@ -21,7 +21,7 @@ def test_every_stage_runs_and_reports(tmp_path: Path) -> None:
     out, doc = tmp_path / "performance.json", tmp_path / "performance.md"
     code = main([
         "--backends", "onnx-int8,torch", "--docs", "30", "--queries", "4", "--scale", "120,260",
-        "--coldstart-runs", "1", "--work", str(tmp_path / "work"), "--json", str(out), "--doc", str(doc),
+        "--coldstart-runs", "1", "--gate-squad", "12", "--work", str(tmp_path / "work"), "--json", str(out), "--doc", str(doc),
     ])
     assert code == 0
     results = json.loads(out.read_text())
@@ -41,6 +41,8 @@ def test_every_stage_runs_and_reports(tmp_path: Path) -> None:
 
     gate = results["gate"]["backends"]
     assert set(gate) == {"onnx-int8", "torch"} and all(0 <= g["contains_answer"] <= 1 for g in gate.values())
+    heldout = results["gate"]["heldout"]
+    assert set(heldout) == {"onnx-int8", "torch"} and all(0 <= g["refusal_recall"] <= 1 for g in heldout.values())
 
     points = results["scale"]["points"]
     assert [p["chunks"] >= target for p, target in zip(points, (120, 260))] == [True, True]
