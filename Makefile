@@ -83,6 +83,8 @@ bench: install
 	$(BIN)/python -m benchmarks.squad_answers --version 2.0
 	# Speed, scale and memory (docs/performance.md); about an hour on 2 cores.
 	$(BIN)/python -m benchmarks.performance
+	# What a new user waits for on the sample corpus (the README's figures).
+	$(BIN)/python -m benchmarks.waiting
 
 # The learned scorers of the extractive answerer, from the development part of ../shared/datasets.
 train: install

@@ -55,10 +55,23 @@ class Assistant:
         self.log = log
         self._llm_owner: Assistant = llm_from._llm_owner if llm_from is not None else self
         self._llm_lock: threading.Lock = self._llm_owner._llm_lock if llm_from is not None else threading.Lock()
+        self._answer_models_loaded = False
 
     @property
     def llm_loaded(self) -> bool:
         return "llm" in self._llm_owner.__dict__
+
+    @property
+    def loaded(self) -> bool:
+        return self.retriever.loaded and self._answer_models_loaded
+
+    def load(self) -> None:
+        """Load what an extractive answer needs now rather than within the first one: the embedding
+        model and the indexes, then the answer models (sentence splitter, stemmer, learned scorers,
+        spaCy). Loading them on two threads side by side was no faster: imports hold the GIL."""
+        self.retriever.load()
+        load_answer_models(self.settings.answer_spans)
+        self._answer_models_loaded = True
 
     @cached_property
     def llm(self) -> LLM:
@@ -99,8 +112,8 @@ class Assistant:
             raise InvalidInput(f"answerer must be one of {', '.join(ANSWERERS)}, not {mode!r}", param="answerer")
         timings: dict[str, float] = {}
         loading = time.perf_counter()
-        if not self.retriever.loaded:  # once per process: timed apart from answering
-            self.retriever.load()
+        if not self.loaded:  # once per process: timed apart from answering
+            self.load()
         if mode == "llm" and not self.llm_loaded:
             self.llm  # noqa: B018  (loads the model)
         if (waited := _ms(loading)) > 1:
@@ -300,6 +313,23 @@ def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -
             start, end = citation.quote_start + at, citation.quote_start + at + len(phrase.text)
         return AnswerSpan(text=phrase.text, citation=citation.n, start=start, end=end, score=round(found.score, 4))
     return None
+
+
+def load_answer_models(spans: bool = True) -> None:
+    """Load the extractive answerer's models once per process (each is cached where it is used)."""
+    from assistant.answerability import ANSWERABILITY_FEATURES
+    from assistant.features import SENTENCE_FEATURES
+    from assistant.scorers import scorer
+    from assistant.span import SPAN_FEATURES, pipeline
+    from assistant.text import content_terms, sentences
+
+    sentences("Punkt loads. Once.")
+    content_terms("stemming")
+    scorer("sentence", SENTENCE_FEATURES)
+    scorer("answerable", ANSWERABILITY_FEATURES)
+    if spans:
+        scorer("span", SPAN_FEATURES)
+        pipeline()
 
 
 def _ms(since: float) -> float:

@@ -69,6 +69,7 @@ def run_part(path: Path, work: Path, part: Part, questions: int | None, answerer
 def run(path: Path, work: Path, parts: Sequence[Part], questions: int | None, answerer: str) -> dict[str, Any]:
     from assistant.scorers import training_record
     from assistant.settings import AssistantSettings
+    from index.settings import IndexSettings
 
     results = {part: run_part(path, work / part, part, questions, answerer) for part in parts}
     settings = AssistantSettings()
@@ -78,6 +79,7 @@ def run(path: Path, work: Path, parts: Sequence[Part], questions: int | None, an
         "answerer": answerer,
         "parts": results,
         "settings": {
+            "embed_backend": IndexSettings().embed_backend,
             "max_answer_words": settings.max_answer_words,
             "min_evidence": settings.min_evidence,
             "operating_points": training_record().get("operating_points", {}),

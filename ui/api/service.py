@@ -172,8 +172,8 @@ class Service:
 
     def _load(self) -> None:
         try:
-            # The model, and the vector and keyword indexes, so the first question does not wait for them.
-            self.library.open(self.settings.index.collection).retriever.load()
+            # The models, and the vector and keyword indexes, so the first question does not wait for them.
+            self.assistants.get(self.library.open(self.settings.index.collection)).load()
         except Exception as exc:  # reported by /readyz and every request that needs the model
             self._failure = str(exc) or type(exc).__name__
             log.error("the index or the embedding model could not be loaded: %s", self._failure)

@@ -1,0 +1,139 @@
+"""What a new user waits for on the sample corpus: the README's waiting times come from this script.
+
+    .venv/bin/python -m benchmarks.waiting            # writes benchmarks/results/waiting.json
+    .venv/bin/python -m benchmarks.waiting --runs 1   # one run of each step (the test's smoke run)
+
+Each step is a new process, as a user starts it, after one untimed run (the files are then in the
+page cache, as they are on a machine in use): `askdocs ingest corpus/` into a fresh data
+directory, `askdocs ask` (the wall time, and what the answer itself says it spent loading the
+models and answering), and `askdocs serve` from start until /readyz says ready, then its first
+answer over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS, machine, workdir
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "Which law is Kyrgyzstan drafting?"
+
+
+def _askdocs() -> str:
+    return str(Path(sys.executable).parent / "askdocs")
+
+
+def _seconds(step: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def _summary(values: Sequence[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_until_ready(env: dict[str, str]) -> tuple[float, float, dict[str, float]]:
+    """Seconds from `askdocs serve` until /readyz answers 200, then the first /v1/ask's own seconds."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    process = subprocess.Popen([_askdocs(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"askdocs serve exited with {process.returncode} before it was ready")
+            if time.perf_counter() - started > 300:
+                raise TimeoutError("askdocs serve was not ready within 300 s")
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        ready = time.perf_counter() - started
+        request = urllib.request.Request(
+            f"{base}/v1/ask", data=json.dumps({"question": QUESTION}).encode(), headers={"Content-Type": "application/json"}
+        )
+        asked = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.loads(response.read())
+        return ready, time.perf_counter() - asked, answer["timings_ms"]
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def measure(work: Path, runs: int) -> dict[str, Any]:
+    data = work / "data"
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data), "ASKDOCS_LOG_ANSWERS": "false"}
+
+    def ingest() -> None:
+        shutil.rmtree(data, ignore_errors=True)
+        subprocess.run([_askdocs(), "ingest", str(ROOT / "corpus")], env=env, capture_output=True, check=True)
+
+    def ask() -> dict[str, float]:
+        done = subprocess.run([_askdocs(), "ask", QUESTION, "--json"], env=env, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout)["timings_ms"]
+
+    ingest()
+    ask()  # untimed: the files are in the page cache from here on
+    ingest_s = [_seconds(ingest) for _ in range(runs)]
+    asks: list[tuple[float, dict[str, float]]] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        timings = ask()
+        asks.append((time.perf_counter() - started, timings))
+    serves = [_serve_until_ready(env) for _ in range(runs)]
+    help_s = [_seconds(lambda: subprocess.run([_askdocs(), "--help"], capture_output=True, check=True)) for _ in range(runs)]
+    return {
+        "question": QUESTION,
+        "runs": runs,
+        "ingest_s": _summary(ingest_s),
+        "ask_wall_s": _summary([wall for wall, _ in asks]),
+        "ask_load_models_ms": _summary([t.get("load_models", 0.0) for _, t in asks]),
+        "ask_answer_ms": _summary([t["total"] for _, t in asks]),
+        "serve_ready_s": _summary([ready for ready, _, _ in serves]),
+        "serve_first_answer_s": _summary([first for _, first, _ in serves]),
+        "help_s": _summary(help_s),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.waiting", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each step (default 5; the median is reported)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "waiting.json")
+    args = parser.parse_args(argv)
+    with workdir(None, "askdocs-waiting-") as work:
+        result = measure(work, args.runs)
+    result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(), **result}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
