@@ -123,10 +123,6 @@ class Embedder:
         """Load the model now rather than on the first text (servers do this at start)."""
         self.embed_query("warm up")
 
-    @property
-    def loaded(self) -> bool:
-        return "encoder" in self.__dict__
-
     @cached_property
     def dimension(self) -> int:
         """Vector size, read from the model's pooling config when it has one (no need to load it)."""

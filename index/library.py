@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # The backends that run the installed model here; their vectors are interchangeable within a name.
 LOCAL_BACKENDS: tuple[EmbedBackend, ...] = ("onnx", "onnx-int8", "torch")
 
+
 @dataclass(frozen=True)
 class CollectionInfo:
     name: str
