@@ -23,13 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from benchmarks.common import local_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -157,41 +158,6 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
         return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
 
     return {"p50": at(0.5), "p95": at(0.95), "max": round(ordered[-1], 1), "mean": round(statistics.fmean(ordered), 1)}
-
-
-@contextmanager
-def local_server(data: Path) -> Iterator[str]:
-    """`askdocs serve` on a free loopback port over `data`, once /readyz says it is ready."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
-    log = (data / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-c", "from ui.cli import main; main()", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}; see {data / 'server.log'}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} was not ready within 300 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def table(result: dict[str, Any]) -> str:

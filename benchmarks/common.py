@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -127,3 +128,42 @@ def write_results(results: dict[str, Any], out: Path) -> None:
 def skipped(folder: Path) -> int:
     print(f"skipped: ../shared/datasets not found (no {folder})")
     return 0
+
+
+@contextlib.contextmanager
+def local_server(data: Path, env: dict[str, str] | None = None, poll: float = 0.5) -> Iterator[str]:
+    """`askdocs serve` on a free loopback port over `data`, once /readyz says it is ready (asked every
+    `poll` seconds); its output goes to `data/server.log`."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data.mkdir(parents=True, exist_ok=True)
+    env = {**(env or os.environ), "ASKDOCS_DATA_DIR": str(data)}
+    log = (data / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-c", "from ui.cli import main; main()", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}; see {data / 'server.log'}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} was not ready within 300 s")
+            time.sleep(poll)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

@@ -20,13 +20,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, machine, workdir
+from benchmarks.common import RESULTS, local_server, machine, workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Which law is Kyrgyzstan drafting?"
@@ -46,43 +45,16 @@ def _summary(values: Sequence[float]) -> dict[str, float]:
     return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
 
 
-def _free_port() -> int:
-    import socket
+def _serve_until_ready(data: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from `askdocs serve` until /readyz answers 200, then the seconds of its first /v1/ask."""
+    import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve_until_ready(env: dict[str, str]) -> tuple[float, float, dict[str, float]]:
-    """Seconds from `askdocs serve` until /readyz answers 200, then the first /v1/ask's own seconds."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    process = subprocess.Popen([_askdocs(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"askdocs serve exited with {process.returncode} before it was ready")
-            if time.perf_counter() - started > 300:
-                raise TimeoutError("askdocs serve was not ready within 300 s")
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+    with local_server(data, env, poll=0.05) as url:
         ready = time.perf_counter() - started
-        request = urllib.request.Request(
-            f"{base}/v1/ask", data=json.dumps({"question": QUESTION}).encode(), headers={"Content-Type": "application/json"}
-        )
         asked = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=120) as response:
-            answer = json.loads(response.read())
-        return ready, time.perf_counter() - asked, answer["timings_ms"]
-    finally:
-        process.terminate()
-        process.wait(30)
+        httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=120).raise_for_status()
+        return ready, time.perf_counter() - asked
 
 
 def measure(work: Path, runs: int) -> dict[str, Any]:
@@ -105,7 +77,7 @@ def measure(work: Path, runs: int) -> dict[str, Any]:
         started = time.perf_counter()
         timings = ask()
         asks.append((time.perf_counter() - started, timings))
-    serves = [_serve_until_ready(env) for _ in range(runs)]
+    serves = [_serve_until_ready(data, env) for _ in range(runs)]
     help_s = [_seconds(lambda: subprocess.run([_askdocs(), "--help"], capture_output=True, check=True)) for _ in range(runs)]
     return {
         "question": QUESTION,
@@ -114,8 +86,8 @@ def measure(work: Path, runs: int) -> dict[str, Any]:
         "ask_wall_s": _summary([wall for wall, _ in asks]),
         "ask_load_models_ms": _summary([t.get("load_models", 0.0) for _, t in asks]),
         "ask_answer_ms": _summary([t["total"] for _, t in asks]),
-        "serve_ready_s": _summary([ready for ready, _, _ in serves]),
-        "serve_first_answer_s": _summary([first for _, first, _ in serves]),
+        "serve_ready_s": _summary([ready for ready, _ in serves]),
+        "serve_first_answer_s": _summary([first for _, first in serves]),
         "help_s": _summary(help_s),
         "load_average": os.getloadavg()[0],
     }
