@@ -130,6 +130,22 @@ class JournalEntry:
     op: str
 
 
+CONNECT_TIMEOUT = 60.0  # seconds a statement waits for another process's lock
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (it stays so). Two processes opening a new catalog at
+    once can be refused the switch at once, without SQLite's busy wait: try again for a while."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Catalog:
     """Documents, chunks, keyword index, line keys (for boilerplate) and the write journal."""
 
@@ -158,8 +174,8 @@ class Catalog:
         """This thread's connection (autocommit; transactions are explicit)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
+            db = sqlite3.connect(self.path, timeout=CONNECT_TIMEOUT, isolation_level=None, check_same_thread=False)
+            _use_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
             self._local.depth = 0

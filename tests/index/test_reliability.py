@@ -303,6 +303,33 @@ def test_two_ingests_at_once_take_turns(tmp_path: Path) -> None:
     assert state["catalog"] == state["keyword"] == state["chroma"]
 
 
+def _open_catalog(path: str, start: object) -> None:
+    from index.catalog import Catalog
+
+    start.wait()  # type: ignore[attr-defined]
+    Catalog(Path(path)).close()
+
+
+def test_processes_opening_a_new_catalog_at_once_all_get_it(tmp_path: Path) -> None:
+    """Two `ingest`s on a new data directory failed now and then with "database is locked": the
+    switch to write-ahead logging is refused without SQLite's busy wait while another process makes it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    failed = 0
+    for trial in range(15):
+        start = context.Barrier(6)
+        path = tmp_path / f"trial-{trial}" / "catalog.sqlite3"
+        path.parent.mkdir()
+        openers = [context.Process(target=_open_catalog, args=(str(path), start)) for _ in range(6)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(120)
+        failed += sum(opener.exitcode != 0 for opener in openers)
+    assert failed == 0
+
+
 def test_no_wait_stops_at_once_when_another_process_writes(tmp_path: Path, corpus_copy: Path) -> None:
     from filelock import FileLock
 
