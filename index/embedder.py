@@ -120,7 +120,7 @@ class Embedder:
         return OnnxEncoder(self.path, self.backend, self.settings.threads)
 
     def load(self) -> None:
-        """Load the model now rather than on the first text (servers do this at start)."""
+        """Load the model now rather than on the first text."""
         self.embed_query("warm up")
 
     @cached_property

@@ -107,8 +107,8 @@ class Retriever:
 
     def load(self) -> None:
         """Load the embedding model and open the vector and keyword indexes now, rather than in the
-        first search (servers do this at start; an answer times it apart from retrieving)."""
-        self.embedder.load()
+        first search (servers do this at start; an answer times it apart from retrieving): one
+        search embeds its query, which loads the model."""
         self.search("askdocs", k=1)
         self._warm = True
 
