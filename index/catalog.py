@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.keywords import keyword_query
+from index.keywords import content_words, match_any
 from ingest.models import Chunk
 
 SCHEMA = """
@@ -365,9 +365,12 @@ class Catalog:
             last = rows[-1][0]
             yield [ChunkRecord(*row[1:]) for row in rows]
 
-    def keyword_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """Chunk ids ranked by BM25 (higher is better) for the content words of `query`."""
-        match = keyword_query(query)
+    def keyword_search(
+        self, query: str | Sequence[str], limit: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Chunk ids ranked by BM25 (higher is better) for the content words of `query` (a text, or
+        its words already chosen)."""
+        match = match_any(content_words(query) if isinstance(query, str) else query)
         if match is None:
             return []
         if not doc_ids:
@@ -384,6 +387,11 @@ class Catalog:
             f"AND c.doc_id IN ({','.join('?' * len(doc_ids))}) ORDER BY bm25(chunks_fts) LIMIT ?"
         )
         return [(row[0], float(row[1])) for row in self._db.execute(sql, (match, *doc_ids, limit))]
+
+    def word_rows(self, words: Iterable[str]) -> dict[str, int]:
+        """How many chunks hold each word (as the keyword index matches it: stemmed, any case)."""
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        return {word: int(self._db.execute(sql, (match_any([word]),)).fetchone()[0]) for word in words}
 
     # -- boilerplate statistics ---------------------------------------------------------------
     def line_keys(self, doc_id: str) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -26,9 +27,11 @@ def stopwords() -> frozenset[str]:
     return frozenset(path.read_text().split()) if path.exists() else frozenset()
 
 
-def keyword_query(text: str) -> str | None:
-    """An FTS5 query matching any content word of `text`; each term quoted, so nothing is syntax."""
-    terms = dict.fromkeys(t for t in (m.lower() for m in _TOKEN.findall(text)) if t not in stopwords())
-    if not terms:
-        return None
-    return " OR ".join(f'"{term}"' for term in terms)
+def content_words(text: str) -> list[str]:
+    """The distinct words of `text` that are not stopwords, lower-cased, in order."""
+    return list(dict.fromkeys(t for t in (m.lower() for m in _TOKEN.findall(text)) if t not in stopwords()))
+
+
+def match_any(words: Sequence[str]) -> str | None:
+    """An FTS5 query matching any of `words`; each quoted, so nothing is syntax. None for no words."""
+    return " OR ".join(f'"{word}"' for word in words) or None

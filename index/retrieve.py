@@ -16,10 +16,14 @@ from functools import cached_property
 
 from index.catalog import Catalog, ChunkRecord, DocumentRecord
 from index.embedder import Embedder
+from index.keywords import content_words
 from index.settings import IndexSettings
 from index.store import Vectors
 
 log = logging.getLogger(__name__)
+
+# A large collection's keyword search always keeps this many of the query's rarest words.
+KEPT_RAREST = 3
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Retriever:
         self.vectors = vectors
         self.embedder = embedder
         self._warm = False
+        self._counted: tuple[int, int] | None = None  # (index version, chunks)
 
     @property
     def loaded(self) -> bool:
@@ -119,7 +124,7 @@ class Retriever:
         # The dense side (encoder, Chroma) runs beside the keyword side (SQLite): both release the GIL.
         dense_future = self._pool.submit(self.dense_search, query, limit, doc_ids)
         with self.catalog.read():
-            keyword = self.catalog.keyword_search(query, limit, doc_ids)
+            keyword = self.keyword_search(query, limit, doc_ids)
             dense = dense_future.result()
             fused = self.fuse(dense, keyword)
             # Vectors whose chunk the catalog does not hold (a write not yet committed) are left out.
@@ -159,7 +164,32 @@ class Retriever:
             return self.vectors.live().query(vector, limit, doc_ids)
 
     def keyword_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        return self.catalog.keyword_search(query, limit, doc_ids)
+        return self.catalog.keyword_search(self.keyword_words(query), limit, doc_ids)
+
+    def keyword_words(self, query: str) -> list[str]:
+        """The query's content words the keyword search ranks by.
+
+        In a large collection, words found in more than `keyword_common_share` of the chunks are left
+        out, except the three rarest that occur at all: FTS5's BM25 scores every chunk holding any query
+        word, so one common word can multiply a query's cost, while its low IDF adds little to the
+        ranking (docs/performance.md measures both).
+        """
+        words = content_words(query)
+        settings = self.settings
+        if len(words) <= KEPT_RAREST or self._chunk_count() < max(settings.keyword_prune_from, 1):
+            return words
+        rows = self.catalog.word_rows(words)
+        found = sorted((w for w in words if rows[w]), key=lambda w: rows[w])
+        common = settings.keyword_common_share * self._chunk_count()
+        kept = set(found[:KEPT_RAREST]) | {w for w in found if rows[w] <= common}
+        return [w for w in words if w in kept] or words
+
+    def _chunk_count(self) -> int:
+        """Chunks in the collection, counted again only after the index changed."""
+        version = self.catalog.version
+        if self._counted is None or self._counted[0] != version:
+            self._counted = (version, self.catalog.chunk_count())
+        return self._counted[1]
 
     def mentions(self, text: str) -> bool:
         """Whether any content word of `text` occurs in the indexed documents."""

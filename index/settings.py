@@ -76,6 +76,17 @@ class IndexSettings(BaseModel):
         description="Seconds a write (ingest, remove, reindex) waits for another process writing to the same "
         "data directory before giving up.",
     )
+    keyword_prune_from: int = Field(
+        20_000,
+        ge=0,
+        description="In a collection of at least this many chunks, the keyword search leaves out query words "
+        "found in more than keyword_common_share of the chunks (the three rarest words are always kept): BM25 "
+        "scores every chunk holding any query word, and common words add many chunks but little ranking "
+        "(0: always; a very large number: never).",
+    )
+    keyword_common_share: float = Field(
+        0.2, gt=0.0, le=1.0, description="Share of a large collection's chunks above which a query word is left out of the keyword search."
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant (fusion 'rrf').")
     fusion: Literal["weighted", "rrf"] = Field(
         "weighted",

@@ -172,3 +172,32 @@ def test_cleaned_offsets_cover_whole_documents(corpus_copy: Path) -> None:
     text = (corpus_copy / "000_92d15d5cd8394714.txt").read_text(encoding="utf-8")
     cleaned = clean(text)
     assert cleaned.source_span(0, len(cleaned.text)) == (0, len(text.rstrip()))
+
+
+def test_a_large_collection_leaves_common_query_words_out_of_the_keyword_search(tmp_path: Path, embedder: Embedder) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    animals = ["zebra", "giraffe", "lion", "tiger", "otter", "heron", "badger", "walrus", "lynx", "ibis"]
+    for animal in animals:
+        (folder / f"{animal}.txt").write_text(f"Field reports on the {animal}: where it was seen and what it ate.\n")
+    question = "Which reports mention the zebra, the giraffe, the lion and the tiger?"
+    every_word = ["reports", "mention", "zebra", "giraffe", "lion", "tiger"]
+
+    # Below keyword_prune_from (20,000 chunks by default) every content word counts.
+    small = Collection(IndexSettings(data_dir=tmp_path / "small"), embedder=embedder)
+    small.ingest([folder])
+    assert small.retriever.keyword_words(question) == every_word
+    small.close()
+
+    large = Collection(IndexSettings(data_dir=tmp_path / "large", keyword_prune_from=0), embedder=embedder)
+    large.ingest([folder])
+    assert large.catalog.word_rows(["reports", "report", "zebra", "mention"]) == {"reports": 10, "report": 10, "zebra": 1, "mention": 0}
+    # "reports" is in every chunk (more than 20%), "mention" in none: both go; the rare ones stay.
+    assert large.retriever.keyword_words(question) == ["zebra", "giraffe", "lion", "tiger"]
+    # Three words or fewer are never pruned, and the three rarest always stay.
+    assert large.retriever.keyword_words("reports on the zebra") == ["reports", "zebra"]
+    assert large.retriever.keyword_words("reports of zebra or giraffe") == ["reports", "zebra", "giraffe"]
+    assert large.retriever.keyword_words("reports, field reports, where seen") == ["reports", "field", "seen"]
+    hits = large.retriever.keyword_search(question, 10)
+    assert {large.catalog.chunks([cid])[cid].doc_id for cid, _ in hits} == {"zebra.txt", "giraffe.txt", "lion.txt", "tiger.txt"}
+    large.close()
