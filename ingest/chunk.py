@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Sized
 from pathlib import Path
 
 from ingest.clean import CleanText, clean
@@ -27,6 +29,60 @@ def load_tokenizer(tokenizer_file: Path | None) -> Tokenize:
     return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
 
 
+class _PieceCounter:
+    """Token counts of the pieces of one text, from a single tokenization of that text.
+
+    llama-index's SentenceSplitter measures a text, then each of its paragraphs, then each
+    sentence, each with a new tokenizer call: on SciFact that tokenizes 3.6 times the text and is
+    two thirds of chunking's time, on the cores the encoder needs. Every piece it measures is a
+    substring of the text it was given. Where a piece starts and ends between two of the text's
+    tokens, and not inside a word (the next token is no `##` continuation), tokenizing it alone
+    gives exactly the text's tokens that lie inside it, so those are counted instead. Any other
+    piece, or a tokenizer without offsets, is tokenized on its own.
+    """
+
+    def __init__(self, tokenizer_file: Path | None) -> None:
+        self._tokenizer = None
+        self._estimate = load_tokenizer(None)
+        if tokenizer_file is not None and tokenizer_file.exists():
+            from tokenizers import Tokenizer
+
+            self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+            self._tokenizer.no_padding()
+            self._tokenizer.no_truncation()
+        self._local = threading.local()  # the text being split, per thread
+
+    def begin(self, text: str) -> None:
+        """Tokenize `text`, the text the next pieces come from."""
+        if self._tokenizer is None:
+            return
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        self._local.text = text
+        self._local.starts = [start for start, _ in encoding.offsets]
+        self._local.ends = [end for _, end in encoding.offsets]
+        self._local.continues = [token.startswith("##") for token in encoding.tokens]
+        self._local.cursor = 0
+
+    def _between_tokens(self, at: int) -> bool:
+        starts, ends = self._local.starts, self._local.ends
+        i = bisect_left(starts, at)
+        return (i == 0 or ends[i - 1] <= at) and (i == len(starts) or not self._local.continues[i])
+
+    def __call__(self, piece: str) -> Sized:
+        if self._tokenizer is None:
+            return self._estimate(piece)
+        text = getattr(self._local, "text", "")
+        at = text.find(piece, self._local.cursor) if text else -1
+        if at < 0 and text:
+            at = text.find(piece)
+        end = at + len(piece)
+        if at < 0 or not (self._between_tokens(at) and self._between_tokens(end)):
+            return self._tokenizer.encode(piece, add_special_tokens=False).ids
+        self._local.cursor = at
+        starts = self._local.starts
+        return range(bisect_left(starts, at), bisect_left(starts, end))
+
+
 def guess_title(text: str, fallback: str) -> str:
     """A headline-like line near the top (4 to 30 words, not a sentence of prose), else the first line."""
     lines = [line.strip() for line in text.split("\n") if line.strip()][:6]
@@ -46,10 +102,11 @@ class Chunker:
         from llama_index.core.node_parser import SentenceSplitter
 
         self.settings = settings
+        self._count = _PieceCounter(tokenizer_file)
         self._splitter = SentenceSplitter(
             chunk_size=settings.chunk_tokens,
             chunk_overlap=min(settings.chunk_overlap, settings.chunk_tokens // 2),
-            tokenizer=load_tokenizer(tokenizer_file),
+            tokenizer=self._count,
             paragraph_separator="\n\n",
             include_metadata=False,
         )
@@ -74,6 +131,7 @@ class Chunker:
             if not cleaned.text.strip():
                 continue
             cursor = 0
+            self._count.begin(cleaned.text)
             for piece in self._splitter.split_text(cleaned.text):
                 found = cleaned.text.find(piece, cursor)
                 if found < 0:  # the splitter only ever trims whitespace, so this is a safety net

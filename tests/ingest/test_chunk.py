@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from pathlib import Path
 
 from index.embedder import Embedder
-from ingest.chunk import Chunker, load_tokenizer
+from ingest.chunk import Chunker, _PieceCounter, load_tokenizer
 from ingest.clean import line_keys
 from ingest.models import SourceDocument
 from ingest.readers import parse, read_bytes
@@ -56,3 +57,38 @@ def test_pdf_chunks_carry_page_numbers(tmp_path: Path, embedder: Embedder) -> No
     assert {c.page for c in chunks} == {1, 2}
     for chunk in chunks:
         assert document.page_at(chunk.start) == chunk.page
+
+
+def test_counting_tokens_from_one_tokenization_gives_the_same_chunks(embedder: Embedder) -> None:
+    # The chunker counts a piece's tokens from its text's one tokenization; the splitter must cut
+    # exactly where it cuts when it tokenizes every piece on its own, on text that trips tokenizers.
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLE] + [
+        "Café crème, naïve façade. Ünïcödé wörds; CJK 北京大学 and 東京. Emoji 🙂🙂 end here! " * 12,
+        "Pneumonoultramicroscopicsilicovolcanoconiosis antidisestablishmentarianism " * 30,
+        "Lines\nwithout\nstops " * 40 + "\n\nx" * 50,
+        "€5, £10 and ¥300: prices—quoted “as is” (roughly)… e.g. U.S.A.'s 3.5% rate. " * 15,
+    ]
+    settings = IngestSettings(chunk_tokens=32, chunk_overlap=8)
+    counted = Chunker(settings, embedder.tokenizer_file)
+    tokenized = Chunker(settings, embedder.tokenizer_file)
+    tokenized._splitter._tokenizer = load_tokenizer(embedder.tokenizer_file)  # every piece on its own
+    for n, text in enumerate(texts):
+        document = SourceDocument(doc_id=f"d{n}", path=Path(f"d{n}.txt"), text=text)
+        expected = [(c.text, c.start, c.end) for c in tokenized.chunk(document)]
+        assert [(c.text, c.start, c.end) for c in counted.chunk(document)] == expected
+        assert len(expected) > 3
+
+
+def test_a_piece_cut_anywhere_counts_as_its_own_tokenization(embedder: Embedder) -> None:
+    tokens = load_tokenizer(embedder.tokenizer_file)
+    count = _PieceCounter(embedder.tokenizer_file)
+    text = (
+        "Unaffordable housing—in São Paulo, 北京 and Zürich—rose 3.5%; see qxzvbkwjpfqxzvbkwjpf (2019). "
+        "Antidisestablishmentarianism isn't U.S.A.-specific… €5/£10 🙂 playing replayed. "
+    ) * 3
+    count.begin(text)
+    cuts = random.Random(0)
+    for _ in range(3000):
+        start = cuts.randrange(len(text))
+        piece = text[start : start + cuts.randrange(1, 60)]
+        assert len(count(piece)) == len(tokens(piece)), piece
