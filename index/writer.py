@@ -20,7 +20,10 @@ import logging
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
 
 from index.catalog import Catalog, DocumentRecord, now
 from index.embedder import Embedder
@@ -40,7 +43,7 @@ class Writer:
     def __init__(
         self, catalog: Catalog, vectors: Vectors, embedder: Embedder, planner: Planner, lock: WriteLock, batch: int = 256
     ) -> None:
-        self.batch = batch  # chunks embedded and committed per step: a crash loses at most one step
+        self.batch = batch  # chunks per step: a crash loses the step being written and the one being embedded
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -106,6 +109,26 @@ class Writer:
             self.catalog.set_meta(BASE, self.vectors.base)  # the Chroma name stays with the collection
         chunked = prefetch(self.planner.chunk(p, stored.get(p.document.doc_id, ())) for p in plan.documents)
         bar = _progress_bar(len(plan.documents), progress, unit="doc", desc="ingesting")
+        # Each step is embedded on a thread while the step before it is written (Chroma's HNSW
+        # insert, the catalog and its keyword index): the encoder never waits for the writes.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="askdocs-embed") as encoder:
+            written: tuple[list[DocumentWrite], Future[np.ndarray | None]] | None = None
+            for batch in self._steps(chunked, bar, report):
+                embedding = encoder.submit(self._embed, batch)
+                if written is not None:
+                    self._flush(*written, store, report)
+                written = (batch, embedding)
+            if written is not None:
+                self._flush(*written, store, report)
+        bar.close()
+        # Only now: a run interrupted before this point still finds the documents it did not re-chunk.
+        with self.catalog.transaction():
+            self.catalog.set_meta("chunking", self.planner.chunking)
+
+    def _steps(
+        self, chunked: Iterable[DocumentWrite | Outcome], bar: Any, report: IngestReport
+    ) -> Iterator[list[DocumentWrite]]:
+        """The chunked documents in steps of about `batch` new chunks; failures go to the report."""
         batch: list[DocumentWrite] = []
         pending = 0
         for item in chunked:
@@ -116,22 +139,23 @@ class Writer:
             batch.append(item)
             pending += len(item.new)
             if pending >= self.batch:
-                self._flush(batch, store, report)
+                yield batch
                 batch, pending = [], 0
-        self._flush(batch, store, report)
-        bar.close()
-        # Only now: a run interrupted before this point still finds the documents it did not re-chunk.
-        with self.catalog.transaction():
-            self.catalog.set_meta("chunking", self.planner.chunking)
+        if batch:
+            yield batch
 
-    def _flush(self, batch: Sequence[DocumentWrite], store: VectorStore, report: IngestReport) -> None:
-        """Embed and write one batch of documents (the three steps of the module docstring)."""
-        if not batch:
-            return
+    def _embed(self, batch: Sequence[DocumentWrite]) -> np.ndarray | None:
+        texts = [write.chunks[i].text for write in batch for i in write.new]
+        return self.embedder.embed(texts) if texts else None
+
+    def _flush(
+        self, batch: Sequence[DocumentWrite], embedding: Future[np.ndarray | None], store: VectorStore, report: IngestReport
+    ) -> None:
+        """Write one embedded step of documents (the three steps of the module docstring)."""
         new = [(write, i) for write in batch for i in write.new]
         ids = [write.ids[i] for write, i in new]
+        vectors = embedding.result()
         if new:
-            vectors = self.embedder.embed([write.chunks[i].text for write, i in new])
             with self.catalog.transaction():
                 self.catalog.journal_add("add", store.name, ids)
             store.upsert(ids, vectors, [write.doc_id for write, _ in new])

@@ -201,3 +201,20 @@ def test_a_large_collection_leaves_common_query_words_out_of_the_keyword_search(
     hits = large.retriever.keyword_search(question, 10)
     assert {large.catalog.chunks([cid])[cid].doc_id for cid, _ in hits} == {"zebra.txt", "giraffe.txt", "lion.txt", "tiger.txt"}
     large.close()
+
+
+def test_steps_embedded_while_the_previous_one_is_written_store_the_same_index(
+    tmp_path: Path, embedder: Embedder, corpus_copy: Path
+) -> None:
+    # write_batch 1: every document is a step of its own, embedded while the one before is written.
+    indexes = []
+    for batch in (1, 2048):
+        collection = Collection(IndexSettings(data_dir=tmp_path / f"b{batch}", write_batch=batch), embedder=embedder)
+        report = collection.ingest([corpus_copy])
+        assert report.embedded > len(SAMPLE) and not [o for o in report.outcomes if o.status == "failed"]
+        chunks = {c.id: c.text for c in collection.retriever.all_chunks()}
+        top = [(p.chunk_id, round(p.score, 4)) for p in collection.retriever.search("Which law is Kyrgyzstan drafting?")]
+        indexes.append((chunks, collection.vectors.live().count(), top, len(collection.catalog.documents())))
+        collection.close()
+    assert indexes[0] == indexes[1]
+    assert indexes[0][1] == len(indexes[0][0]) and indexes[0][3] == len(SAMPLE)
