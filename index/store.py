@@ -64,11 +64,14 @@ def collection_names(client) -> set[str]:  # type: ignore[no-untyped-def]
 class VectorStore:
     """One Chroma collection holding every chunk's vector and its document id."""
 
-    def __init__(self, client, name: str, model_name: str, dimension: int, where: str, check: bool = True) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, client, name: str, model_name: str, dimension: int, where: str, check: bool = True, ef_search: int = 200
+    ) -> None:
         self.name = name
         self.model_name = model_name
         self.dimension = dimension
         self.where = where
+        self.ef_search = ef_search
         self._client = client
         self._collection = self._open(check)
         self.max_batch = int(client.get_max_batch_size())
@@ -77,7 +80,7 @@ class VectorStore:
         if self.name not in collection_names(self._client):
             return self._client.create_collection(
                 self.name,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
                 metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
                 embedding_function=None,
             )
@@ -90,6 +93,9 @@ class VectorStore:
                     self.where, str(built_with), meta.get("embedding_dim"), self.model_name, self.dimension
                 )
             collection.modify(metadata={**meta, "embedding_model": self.model_name, "embedding_dim": self.dimension})
+        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+        if hnsw and hnsw.get("ef_search") != self.ef_search:  # a search-time setting: changed in place
+            collection.modify(configuration={"hnsw": {"ef_search": self.ef_search}})
         return collection
 
     def drop(self) -> None:
@@ -188,7 +194,9 @@ class Vectors:
     def open(self, name: str, check: bool = True) -> VectorStore:
         store = self._stores.get(name)
         if store is None:
-            store = VectorStore(self.client, name, self.model_name, self.dimension, self.where, check)
+            store = VectorStore(
+                self.client, name, self.model_name, self.dimension, self.where, check, self.settings.hnsw_ef_search
+            )
             self._stores[name] = store
         return store
 

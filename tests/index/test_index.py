@@ -218,3 +218,19 @@ def test_steps_embedded_while_the_previous_one_is_written_store_the_same_index(
         collection.close()
     assert indexes[0] == indexes[1]
     assert indexes[0][1] == len(indexes[0][0]) and indexes[0][3] == len(SAMPLE)
+
+
+def test_the_vector_search_breadth_is_set_on_new_and_existing_collections(tmp_path: Path, embedder: Embedder, corpus_copy: Path) -> None:
+    def ef_search(collection: Collection) -> int:
+        return int(collection.vectors.live()._collection.configuration_json["hnsw"]["ef_search"])
+
+    older = Collection(IndexSettings(data_dir=tmp_path / "data", hnsw_ef_search=100), embedder=embedder)
+    older.ingest([corpus_copy])
+    assert ef_search(older) == 100
+    before = [p.chunk_id for p in older.retriever.search("Which law is Kyrgyzstan drafting?")]
+    older.close()
+    # Chroma's search breadth is a query-time setting: a collection built with another one takes the new one.
+    reopened = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    assert ef_search(reopened) == 200
+    assert [p.chunk_id for p in reopened.retriever.search("Which law is Kyrgyzstan drafting?")] == before
+    reopened.close()
