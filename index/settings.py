@@ -78,12 +78,13 @@ class IndexSettings(BaseModel):
         "data directory before giving up.",
     )
     hnsw_ef_search: int = Field(
-        200,
+        1000,
         ge=10,
         le=10_000,
-        description="Candidates Chroma's HNSW index explores per vector query: more finds the true nearest "
-        "chunks more often, at some speed (Chroma's default of 100 missed some of a 100-chunk query's true "
-        "neighbours; 200 found them all on SciFact). Applied to existing collections when they are opened.",
+        description="Candidates Chroma's HNSW index explores per vector query: more finds the true nearest chunks "
+        "more often, at some speed. On SciFact's 12k chunks, Chroma's default of 100 missed up to 14 of a "
+        "100-chunk query's true neighbours; 1000 misses at most 1, for about 1.5 ms more a query. Applied to "
+        "existing collections when they are opened.",
     )
     keyword_prune_from: int = Field(
         20_000,

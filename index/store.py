@@ -65,7 +65,7 @@ class VectorStore:
     """One Chroma collection holding every chunk's vector and its document id."""
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, client, name: str, model_name: str, dimension: int, where: str, check: bool = True, ef_search: int = 200
+        self, client, name: str, model_name: str, dimension: int, where: str, check: bool = True, ef_search: int = 1000
     ) -> None:
         self.name = name
         self.model_name = model_name

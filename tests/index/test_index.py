@@ -231,6 +231,6 @@ def test_the_vector_search_breadth_is_set_on_new_and_existing_collections(tmp_pa
     older.close()
     # Chroma's search breadth is a query-time setting: a collection built with another one takes the new one.
     reopened = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
-    assert ef_search(reopened) == 200
+    assert ef_search(reopened) == IndexSettings().hnsw_ef_search == 1000
     assert [p.chunk_id for p in reopened.retriever.search("Which law is Kyrgyzstan drafting?")] == before
     reopened.close()
