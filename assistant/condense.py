@@ -41,17 +41,25 @@ def needs_context(question: str, history: Sequence[Turn], in_corpus: Callable[[s
     return not terms or in_corpus is None or in_corpus(question)
 
 
-def _last_user(history: Sequence[Turn]) -> str:
-    return next((t.content for t in reversed(history) if t.role == "user"), "")
+def _built_on(history: Sequence[Turn], in_corpus: Callable[[str], bool] | None = None) -> str:
+    """The earlier questions a follow-up builds on, latest first: the last one and, while each leaned
+    on the one before ("What is E-VIDENCE?", "When did it start?", then "Who supports it?"), the ones
+    before it, back to a question that stood alone."""
+    asked = [turn for turn in history if turn.role == "user"]
+    chain = []
+    for i in range(len(asked) - 1, -1, -1):
+        chain.append(asked[i].content)
+        if not needs_context(asked[i].content, asked[:i], in_corpus):
+            break
+    return " ".join(chain)
 
 
 def keyword_condense(question: str, history: Sequence[Turn], in_corpus: Callable[[str], bool] | None = None) -> str:
-    """Deterministic rewrite: the question plus the words of the previous question it builds on."""
+    """Deterministic rewrite: the question plus the words of the earlier questions it builds on."""
     if not needs_context(question, history, in_corpus):
         return question
-    previous = _last_user(history)
     own = {w.lower() for w in words(question)}
-    carried = [w for w in words(previous) if w.lower() not in own and content_terms(w)]
+    carried = [w for w in words(_built_on(history, in_corpus)) if w.lower() not in own and content_terms(w)]
     return f"{question} ({' '.join(dict.fromkeys(carried))})" if carried else question
 
 
@@ -65,7 +73,7 @@ def llm_condense(
     conversation = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
     rewritten = llm.complete(CONDENSE_PROMPT.format(conversation=conversation, question=question)).text.strip()
     rewritten = rewritten.split("\n")[0].strip().strip('"')
-    context_terms = set(content_terms(_last_user(history)))
+    context_terms = set(content_terms(_built_on(history, in_corpus)))
     if not rewritten or len(rewritten) > 300 or not set(content_terms(rewritten)) & context_terms:
         return fallback
     return rewritten

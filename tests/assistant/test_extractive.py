@@ -86,6 +86,21 @@ def test_follow_up_uses_the_conversation(make_assistant) -> None:  # type: ignor
     assert "12 and 13 November" in answer.text
 
 
+def test_a_follow_up_to_a_follow_up_keeps_the_subject(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The third question of a conversation only carried the second one's words ("start")."""
+    assistant = make_assistant()
+    history = [
+        {"role": "user", "content": "What is the E-VIDENCE project?"},
+        {"role": "assistant", "content": "An extrabudgetary initiative on electronic evidence."},
+        {"role": "user", "content": "When did it start?"},
+        {"role": "assistant", "content": "The documents do not say."},
+    ]
+    answer = assistant.answer("Who supports it?", history)
+    assert "E-VIDENCE" in answer.standalone_query
+    assert not answer.refused
+    assert "Germany and the Netherlands" in answer.text
+
+
 def test_provenance_is_logged_and_exportable(make_assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from assistant.history import as_test_case
 
