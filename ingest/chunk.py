@@ -17,15 +17,27 @@ Tokenize = Callable[[str], list[int]]
 _WORDS = re.compile(r"\w[\w'’-]*")
 
 
-def load_tokenizer(tokenizer_file: Path | None) -> Tokenize:
-    """Token counter of the embedding model (so chunks fit it), or a word-based estimate without one."""
+def _model_tokenizer(tokenizer_file: Path | None):  # type: ignore[no-untyped-def]
+    """The embedding model's tokenizer, whole texts (no padding, no truncation); None without one."""
     if tokenizer_file is None or not tokenizer_file.exists():
-        return lambda text: [0] * round(len(_WORDS.findall(text)) * 1.3)
+        return None
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_padding()
     tokenizer.no_truncation()
+    return tokenizer
+
+
+def _estimate(text: str) -> list[int]:
+    return [0] * round(len(_WORDS.findall(text)) * 1.3)
+
+
+def load_tokenizer(tokenizer_file: Path | None) -> Tokenize:
+    """Token counter of the embedding model (so chunks fit it), or a word-based estimate without one."""
+    tokenizer = _model_tokenizer(tokenizer_file)
+    if tokenizer is None:
+        return _estimate
     return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
 
 
@@ -42,14 +54,7 @@ class _PieceCounter:
     """
 
     def __init__(self, tokenizer_file: Path | None) -> None:
-        self._tokenizer = None
-        self._estimate = load_tokenizer(None)
-        if tokenizer_file is not None and tokenizer_file.exists():
-            from tokenizers import Tokenizer
-
-            self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-            self._tokenizer.no_padding()
-            self._tokenizer.no_truncation()
+        self._tokenizer = _model_tokenizer(tokenizer_file)
         self._local = threading.local()  # the text being split, per thread
 
     def begin(self, text: str) -> None:
@@ -70,7 +75,7 @@ class _PieceCounter:
 
     def __call__(self, piece: str) -> Sized:
         if self._tokenizer is None:
-            return self._estimate(piece)
+            return _estimate(piece)
         text = getattr(self._local, "text", "")
         at = text.find(piece, self._local.cursor) if text else -1
         if at < 0 and text:
