@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from assistant.answerability import answerability, default_threshold
+from assistant.answerability import answerability, default_threshold, lacks_asked_kind
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, rank_sentences, select, trim
@@ -141,7 +141,7 @@ class Assistant:
             reason = "no_passages"
         elif evidence < self.settings.min_evidence:
             reason = "weak_evidence"
-        elif answerable < min_answerable:
+        elif answerable < min_answerable or lacks_asked_kind(asked, ranked[0], passages):
             # On topic, but the best evidence does not hold what is asked for.
             reason = "unanswerable"
         elif mode == "extractive":

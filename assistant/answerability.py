@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.extractive import Candidate
-from assistant.features import NEGATION, SENTENCE_FEATURES, Asked, local_idf
+from assistant.features import NEGATION, SENTENCE_FEATURES, Asked, asks_outright, local_idf, type_match
 from assistant.scorers import operating_point, scorer
-from assistant.span import Found
+from assistant.span import FITS, Found, parse
 from index.retrieve import Passage
 
 ANSWERABILITY_FEATURES = (
@@ -70,6 +70,35 @@ def answerability(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[
         return 0.0
     rows = answerability_features(asked, ranked, passages, span)
     return float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0])
+
+
+def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage]) -> bool:
+    """A question asking outright for a date or a number ("When did it start?", "How much funding…")
+    whose best sentence's paragraph holds none that the question does not already name: whatever
+    the sentence says, it cannot be the answer. The paragraph, not the sentence: "…", stated the
+    ambassador on 16 October" dates the sentences of the quote before it.
+
+    A date counts when the paragraph names a year or a month or spaCy tags a DATE or TIME; a number,
+    when it has a digit or a number word or spaCy tags a quantity. Measured on SQuAD (docs/quality.md).
+    """
+    kind = asks_outright(asked.question)
+    if kind is None:
+        return False
+    text = paragraph(passages[best.passage].text, best.sentence.start, best.sentence.end)
+    if type_match(kind, text, set(asked.words)):
+        return False
+    docs = parse([text])
+    if docs is None:  # without spaCy, only the patterns above can tell
+        return False
+    question = asked.question.lower()
+    return not any(ent.label_ in FITS[kind] and ent.text.lower() not in question for ent in docs[0].ents)
+
+
+def paragraph(text: str, start: int, end: int) -> str:
+    """The line of `text` that holds the characters from `start` to `end`."""
+    begin = text.rfind("\n", 0, start) + 1
+    stop = text.find("\n", end)
+    return text[begin : len(text) if stop < 0 else stop]
 
 
 def default_threshold() -> float:

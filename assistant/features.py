@@ -59,6 +59,25 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+# Questions asking outright for a time or a quantity ("When did it start?", "In what year…", "How
+# many…"), unlike "What is it called when…" or "When a cell divides, …", where "when" opens a clause.
+_ASKS_TIME = re.compile(
+    r"^\W*when\s+(did|was|were|is|are|do|does|will|would|has|have|had|can|could|should|must|might)\b"
+    r"|\b(what|which) (date|year|month|day|century|decade)\b",
+    re.IGNORECASE,
+)
+_ASKS_QUANTITY = re.compile(r"\bhow (many|much)\b|\bwhat (share|percentage|proportion|number|amount)\b", re.IGNORECASE)
+
+
+def asks_outright(question: str) -> str | None:
+    """The kind of fact, "date" or "number", that the question asks for outright; else None."""
+    if _ASKS_TIME.search(question):
+        return "date"
+    if _ASKS_QUANTITY.search(question):
+        return "number"
+    return None
+
+
 def wh_word(question: str) -> str | None:
     match = re.search(r"\bhow (many|much|long|old|often)\b", question, re.I)
     if match:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from assistant.answerability import ANSWERABILITY_FEATURES, answerability, answerability_features, default_threshold
+from assistant.answerability import (
+    ANSWERABILITY_FEATURES, answerability, answerability_features, default_threshold, lacks_asked_kind, paragraph,
+)
 from assistant.extractive import rank_sentences
-from assistant.features import analyse
+from assistant.features import analyse, asks_outright
 from assistant.span import best_phrase
 from index.embedder import Embedder
 from index.retrieve import Passage
@@ -60,3 +64,30 @@ def test_the_assistant_refuses_below_the_threshold_and_says_why(make_assistant) 
     strict = make_assistant(min_answerable=min(1.0, answered.answerability + 0.01)).answer(question)
     assert strict.refused and strict.refusal_reason == "unanswerable" and not strict.citations
     assert strict.answer_span is None and strict.related
+
+
+def test_only_questions_asking_outright_for_a_date_or_a_number_are_checked_for_one() -> None:
+    assert asks_outright("When did the project start?") == "date"
+    assert asks_outright("In what year was the academy founded?") == "date"
+    assert asks_outright("How many institutes does the academy run?") == "number"
+    assert asks_outright("What share of cases involve providers abroad?") == "number"
+    # "when" opening a clause asks for no time.
+    assert asks_outright("What is it called when people rebel against unfair laws?") is None
+    assert asks_outright("When a pathogen is eaten, which vesicle traps it?") is None
+    assert asks_outright("Who founded the academy?") is None
+
+
+def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedder: Embedder) -> None:
+    text = "The academy runs institutes.\nIt was founded by the state. It moved to Warsaw in 1952.\nIt publishes journals."
+    passage = replace(PASSAGE, text=text, end=len(text))
+
+    def lacks(question: str) -> bool:
+        ranked = rank_sentences(question, [passage], embedder)
+        return lacks_asked_kind(analyse(question), ranked[0], [passage])
+
+    start = text.index("It was founded")
+    assert paragraph(text, start, start + 10) == "It was founded by the state. It moved to Warsaw in 1952."
+    assert not lacks("When was the academy founded by the state?")  # 1952 is in the same paragraph
+    assert lacks("How many journals does it publish?")  # no number anywhere near the journals
+    assert not lacks("Who publishes journals?")  # not a date or number question
+    assert lacks("When did the academy, founded in 1952, move to Warsaw?")  # the question's own date does not count

@@ -101,6 +101,33 @@ def test_a_follow_up_to_a_follow_up_keeps_the_subject(make_assistant) -> None:  
     assert "Germany and the Netherlands" in answer.text
 
 
+def test_a_date_or_amount_the_documents_never_give_is_refused(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """No document says when E-VIDENCE started or how much Germany gave: the paragraph describing the
+    project holds neither a date nor a number, so quoting it (or the dates of later missions) would
+    answer something else."""
+    assistant = make_assistant()
+    history = [
+        {"role": "user", "content": "What is the E-VIDENCE project?"},
+        {"role": "assistant", "content": "An extrabudgetary initiative on electronic evidence."},
+    ]
+    started = assistant.answer("When did it start?", history)
+    assert "E-VIDENCE" in started.standalone_query
+    assert started.refused and started.refusal_reason == "unanswerable" and not started.citations
+    funding = assistant.answer("How much funding did Germany give to the E-VIDENCE project?")
+    assert funding.refused and funding.refusal_reason == "unanswerable"
+
+
+def test_a_date_given_later_in_the_paragraph_still_answers(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The quote's first sentences carry no date; the paragraph's last one ("…, stated Ambassador
+    Monika Lenhard … on 16 October") dates them all."""
+    history = [
+        {"role": "user", "content": "Which German ambassador said electronic evidence plays a role in about 85 per cent of criminal investigations?"},
+        {"role": "assistant", "content": "Ambassador Monika Lenhard, the German Ambassador to Kyrgyzstan."},
+    ]
+    answer = make_assistant().answer("On what date did she say that?", history)
+    assert not answer.refused and "16 October" in answer.text
+
+
 def test_provenance_is_logged_and_exportable(make_assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from assistant.history import as_test_case
 
