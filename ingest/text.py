@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from ingest.models import Page
 log = logging.getLogger(__name__)
 
 PAGE_SEPARATOR = "\n\n"
+# Control characters other than tab, line feed, form feed and carriage return: binary data.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -31,8 +34,8 @@ def decode_text(path: Path, data: bytes) -> str:
             ) from None
         text = str(best)
         log.info("%s: decoded as %s", path, best.encoding)
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(2, len(text[:20000]) // 100):
+    sample = text[:20000]
+    if len(_CONTROLS.findall(sample)) > max(2, len(sample) // 100):
         raise IngestError(path, "looks binary (control characters), not text: is the file extension right?")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
