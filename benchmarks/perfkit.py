@@ -164,8 +164,8 @@ def bare_encode(settings: IndexSettings, texts: Sequence[str]) -> tuple[float, f
     """(seconds to load, seconds to encode `texts`) with nothing of askdocs around the encoder.
 
     torch: `SentenceTransformer.encode`, normalising, at the configured batch size. ONNX: the
-    onnxruntime session run over the same batches (sentence-transformers' own ONNX backend needs
-    optimum, which this project does not install).
+    onnxruntime session or the OpenVINO model run over the same batches (sentence-transformers' own
+    ONNX and OpenVINO backends need optimum, which this project does not install).
     """
     from index.embedder import resolve_model
 
@@ -180,9 +180,9 @@ def bare_encode(settings: IndexSettings, texts: Sequence[str]) -> tuple[float, f
         start = time.perf_counter()
         model.encode(list(texts), batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=True)
         return loaded, time.perf_counter() - start
-    from index.onnx import OnnxEncoder
+    from index.onnx import encoder as onnx_encoder
 
-    encoder = OnnxEncoder(path, settings.embed_backend, settings.threads)
+    encoder = onnx_encoder(path, settings.embed_backend, settings.threads)
     encoder.encode(["warm up"], 1)
     loaded = time.perf_counter() - start
     start = time.perf_counter()

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 PLOT = ROOT / "docs" / "performance-latency.png"
 STAGES = ("ingest", "incremental", "gate", "scale", "coldstart", "report")
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 
 
 def settings_for(backend: str, data_dir: Path, **extra: Any):  # type: ignore[no-untyped-def]

@@ -1,10 +1,11 @@
 """The embedding model: loaded lazily, offline, from a packaged or local model, run by the configured backend.
 
 Backends (`embed_backend`): `torch` runs sentence-transformers; `onnx` and `onnx-int8` run an ONNX
-export of the same model with onnxruntime (`index.onnx`); `openai` asks an OpenAI-compatible
-embeddings service (`index.remote`). The index records which vectors it holds (`Embedder.name`):
-the fp32 export computes what torch computes, so the two share a name; int8 weights and a remote
-service give other vectors, so they get names of their own and are never mixed with them.
+export of the same model with onnxruntime, `openvino` the fp32 export with OpenVINO (`index.onnx`);
+`openai` asks an OpenAI-compatible embeddings service (`index.remote`). The index records which
+vectors it holds (`Embedder.name`): the fp32 export computes what torch computes, under either
+runtime, so the three share a name; int8 weights and a remote service give other vectors, so they
+get names of their own and are never mixed with them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # Calls with more texts than this (an ingest) go around the cache: it is for queries and sentences.
 CACHED_CALL = 256
+# Backends computing the same vectors, up to rounding, which the index may mix: torch, its fp32 export
+# under onnxruntime, and the same export under OpenVINO (bfloat16 products: cosine 0.99998 to fp32).
+SAME_VECTORS = ("torch", "onnx", "openvino")
 
 
 def resolve_model(name: str) -> tuple[str, Path]:
@@ -89,7 +93,7 @@ class Embedder:
             self.name = f"openai:{settings.embed_model}"
         else:
             self.model_name, self.path = resolve_model(settings.embed_model)
-            self.name = self.model_name if self.backend in ("torch", "onnx") else f"{self.model_name} [{self.backend}]"
+            self.name = self.model_name if self.backend in SAME_VECTORS else f"{self.model_name} [{self.backend}]"
         self._cache: OrderedDict[str, np.ndarray] | None = OrderedDict() if settings.embed_cache else None
         self._cache_lock = threading.Lock()
 
@@ -115,9 +119,9 @@ class Embedder:
             self.on_load(f"loading the embedding model {self.name} …")
         if self.backend == "torch":
             return SentenceTransformerEncoder(self.name, self.path)
-        from index.onnx import OnnxEncoder
+        from index.onnx import encoder
 
-        return OnnxEncoder(self.path, self.backend, self.settings.threads)
+        return encoder(self.path, self.backend, self.settings.threads)
 
     def load(self) -> None:
         """Load the model now rather than on the first text."""

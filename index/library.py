@@ -28,7 +28,7 @@ from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 # The backends that run the installed model here; their vectors are interchangeable within a name.
-LOCAL_BACKENDS: tuple[EmbedBackend, ...] = ("onnx", "onnx-int8", "torch")
+LOCAL_BACKENDS: tuple[EmbedBackend, ...] = ("onnx", "openvino", "onnx-int8", "torch")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, SecretStr
 PACKAGED_EMBED_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_COLLECTION = "default"
 COLLECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
-EmbedBackend = Literal["torch", "onnx", "onnx-int8", "openai"]
+EmbedBackend = Literal["torch", "onnx", "onnx-int8", "openvino", "openai"]
 
 
 class IndexSettings(BaseModel):
@@ -38,9 +38,10 @@ class IndexSettings(BaseModel):
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (packaged, offline) or a local model folder.",
     )
     embed_backend: EmbedBackend = Field(
-        "onnx",
+        "openvino",
         description="What runs the embedding model: torch (sentence-transformers); onnx or onnx-int8 (an ONNX "
-        "export, built offline from the model at install, run by onnxruntime; int8: quantized weights); openai "
+        "export, built offline from the model at install, run by onnxruntime; int8: quantized weights); openvino "
+        "(the same fp32 export run by OpenVINO, in bfloat16 on CPUs with bfloat16 units); openai "
         "(an OpenAI-compatible /v1/embeddings service at embed_url, serving embed_model).",
     )
     embed_url: str | None = Field(
