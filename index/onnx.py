@@ -244,7 +244,6 @@ class OnnxEncoder:
         assert out is not None
         return out
 
-
     def _run(self, session, arrays: dict[str, np.ndarray]) -> np.ndarray:  # type: ignore[no-untyped-def]
         return session.run(None, {k: v for k, v in arrays.items() if k in self._inputs})[0]
 
@@ -252,7 +251,7 @@ class OnnxEncoder:
 class OpenVinoEncoder(OnnxEncoder):
     """The fp32 export run by OpenVINO's CPU runtime, which on CPUs with bfloat16 units (Intel AMX or
     AVX-512 BF16) multiplies in bfloat16 and accumulates in fp32: on this project's benchmark machine
-    2.8 times onnxruntime's speed, with vectors at cosine 0.99998 to the fp32 ones (docs/performance.md).
+    3.6 times onnxruntime's speed, with vectors at cosine 0.99998 to the fp32 ones (docs/performance.md).
     Elsewhere it runs in fp32 (never fp16, which OpenVINO would pick on ARM)."""
 
     @cached_property
