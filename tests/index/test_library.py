@@ -79,7 +79,7 @@ def test_a_data_directory_from_before_collections_opens_as_default(tmp_path: Pat
 
 def test_a_collection_built_by_another_local_backend_opens_with_the_backend_that_built_it(tmp_path: Path) -> None:
     """Its vectors are only comparable with their own kind: an int8 index keeps answering under the
-    fp32 default instead of stopping, and `reindex` moves it to the configured backend."""
+    OpenVINO default instead of stopping, and `reindex` moves it to the configured backend."""
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "aktau.txt").write_text(HARBOUR, encoding="utf-8")
@@ -88,7 +88,7 @@ def test_a_collection_built_by_another_local_backend_opens_with_the_backend_that
     built.close()
 
     library = Library(IndexSettings(data_dir=tmp_path / "data"))
-    assert library.embedder.backend == "onnx"
+    assert library.embedder.backend == "openvino"
     collection = library.open("default")
     assert collection.embedder.backend == "onnx-int8"
     assert collection.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"
@@ -98,7 +98,7 @@ def test_a_collection_built_by_another_local_backend_opens_with_the_backend_that
     library.open("default", check_model=False).reindex()
     library.close()
     reopened = Library(IndexSettings(data_dir=tmp_path / "data")).open("default")
-    assert reopened.embedder.backend == "onnx" and reopened.recorded_model() == reopened.embedder.name
+    assert reopened.embedder.backend == "openvino" and reopened.recorded_model() == reopened.embedder.name
     assert reopened.retriever.search("When does the harbour of Aktau reopen?", k=1)[0].doc_id == "aktau.txt"
 
 
