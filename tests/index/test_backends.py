@@ -62,6 +62,21 @@ def test_openvino_answers_concurrent_calls_as_it_answers_one_at_a_time() -> None
     assert all(np.array_equal(v, alone[i % len(TEXTS)]) for i, v in enumerate(together))
 
 
+def test_openvino_runs_batches_side_by_side_and_keeps_each_vector_in_its_row(torch_vectors: np.ndarray) -> None:
+    """Several batches go to the runtime's streams at once and come back in any order; each vector
+    must still land in its text's row, also when several threads do this at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    openvino = Embedder(IndexSettings(embed_backend="openvino", embed_cache=0, embed_batch_size=1))
+    texts = TEXTS * 5  # twenty batches of one
+    expected = np.concatenate([torch_vectors] * 5)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: openvino.embed(texts), range(3)))
+    for vectors in results:
+        assert vectors.shape == expected.shape
+        assert (vectors * expected).sum(axis=1).min() > 0.9999
+
+
 def test_batches_do_not_change_vectors() -> None:
     """Texts of very different lengths go to different batches; each vector is the one it gets alone."""
     embedder = Embedder(IndexSettings(embed_cache=0))
