@@ -30,6 +30,10 @@ def test_every_stage_runs_and_reports(tmp_path: Path) -> None:
     runs = ingest["backends"]
     assert runs["torch"]["chunks"] == runs["onnx-int8"]["chunks"] == runs["torch"]["embedded"] > 30
     assert all(r["bare_encode_seconds"] > 0 and r["ratio"] > 0 and r["failed"] == 0 for r in runs.values())
+    # Two rounds of bare encode then ingest each; the reported seconds are their means.
+    for r in runs.values():
+        assert len(r["rounds"]) == 2
+        assert r["ingest_seconds"] == pytest.approx(sum(x["ingest_seconds"] for x in r["rounds"]) / 2, abs=0.01)
     # The naive pipeline embedded the same passages (same splitter settings, cleaning aside).
     assert abs(ingest["naive"]["chunks"] - runs["torch"]["chunks"]) <= 0.2 * runs["torch"]["chunks"]
 
