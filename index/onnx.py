@@ -264,9 +264,9 @@ class OpenVinoEncoder(OnnxEncoder):
 
     One stream of one thread per core, rather than one inference spread over all cores: batches run
     side by side, and when other work (an ingest's chunking and writes) takes a core, only one stream
-    waits, not every thread of a shared inference. On SciFact's 12,293 chunks, against one stream of
-    two threads on the same machine: the encoder alone 83 s -> 72 s, the ingest 1.20 -> 1.04 times
-    its encoder (docs/performance.md)."""
+    waits, not every thread of a shared inference. On SciFact's 12,293 chunks, back to back against
+    one stream of two threads: the encoder alone 83 s -> 72 s (docs/performance.md has the ingest's
+    ratio to it, and how much that moves from run to run)."""
 
     @cached_property
     def session(self):  # type: ignore[no-untyped-def]
