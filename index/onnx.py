@@ -287,10 +287,11 @@ class OpenVinoEncoder(OnnxEncoder):
         return compiled
 
     def _run(self, session, feeds: Iterator[tuple[list[int], dict[str, np.ndarray]]], n: int, bar: Any) -> np.ndarray:  # type: ignore[no-untyped-def]
-        # This thread's requests, one per stream, started in turn and collected oldest first. No
-        # Python callback runs on the runtime's threads (as AsyncInferQueue's would): a callback
-        # holds Python objects there, and freeing the compiled model, which joins those threads
-        # while holding the GIL, then hung now and then.
+        # This thread's requests, one per stream, taken in turn: batch i runs on request i mod k,
+        # which batch i - k, collected first, has left free. No Python callback runs on the
+        # runtime's threads (as AsyncInferQueue's would): a callback holds Python objects there,
+        # and freeing the compiled model, which joins those threads while holding the GIL, then
+        # hung now and then.
         requests = getattr(self._requests, "pool", None)
         if requests is None:
             requests = self._requests.pool = [session.create_infer_request() for _ in range(self._streams)]
@@ -303,11 +304,10 @@ class OpenVinoEncoder(OnnxEncoder):
             out[rows] = request.get_output_tensor(0).data
             bar.update(len(rows))
 
-        for rows, feed in feeds:
+        for i, (rows, feed) in enumerate(feeds):
             if len(running) == len(requests):
                 collect()
-            busy = {id(r) for r, _ in running}
-            request = next(r for r in requests if id(r) not in busy)
+            request = requests[i % len(requests)]
             request.start_async(feed)
             running.append((request, rows))
         while running:
