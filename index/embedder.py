@@ -55,8 +55,13 @@ def resolve_model(name: str) -> tuple[str, Path]:
     return str(path.resolve()), path
 
 
+# Per text, the model's token ids without special tokens, or None: what chunking already counted.
+Tokens = Sequence[Sequence[int] | None]
+
+
 class Encoder(Protocol):
-    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
+        """Unit vectors, one row per text; a backend that tokenizes itself may take `tokens` instead."""
 
 
 class SentenceTransformerEncoder:
@@ -69,7 +74,7 @@ class SentenceTransformerEncoder:
         # local_files_only: a model folder is read as it is, nothing is looked up on a hub.
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
-    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
         )
@@ -136,10 +141,15 @@ class Embedder:
                 return int(json.loads(pooling.read_text())["word_embedding_dimension"])
         return int(self._encode(["dimension"]).shape[1])
 
-    def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Unit-normalised float32 vectors, one row per text."""
+    def embed(self, texts: Sequence[str], progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
+        """Unit-normalised float32 vectors, one row per text.
+
+        `tokens` (an ingest's chunks, which chunking tokenized) spare the encoder tokenizing again;
+        such texts go around the cache, which is for queries and answer sentences."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if tokens is not None:
+            return self.encoder.encode(texts, self.batch_size, progress, tokens)
         if self._cache is None or len(texts) > CACHED_CALL:
             return self._encode(texts, progress)
         with self._cache_lock:

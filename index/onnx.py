@@ -26,11 +26,14 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.errors import EmbeddingModelNotFound
+
+if TYPE_CHECKING:
+    from index.embedder import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -220,27 +223,48 @@ class OnnxEncoder:
         tokenizer.enable_truncation(max_seq_length(self.model_path))
         return tokenizer
 
-    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(list(texts))
+    @cached_property
+    def _specials(self) -> tuple[list[int], list[int], int]:
+        """The ids the tokenizer puts before and after a text's own ([CLS], [SEP]), and how many of
+        a text's own ids fit between them."""
+        inner = self.tokenizer.encode("a", add_special_tokens=False).ids
+        whole = self.tokenizer.encode("a").ids
+        at = next(i for i in range(len(whole)) if whole[i : i + len(inner)] == inner)
+        before, after = whole[:at], whole[at + len(inner) :]
+        return before, after, max_seq_length(self.model_path) - len(before) - len(after)
+
+    def _ids(self, texts: Sequence[str], tokens: Tokens | None) -> list[list[int]]:
+        """Each text's input ids: built from `tokens` where given (the same ids the tokenizer gives),
+        else tokenized."""
+        if tokens is None:
+            return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        missing = [i for i, ids in enumerate(tokens) if ids is None]
+        encoded = dict(zip(missing, self.tokenizer.encode_batch([texts[i] for i in missing]), strict=True))
+        before, after, room = self._specials
+        return [encoded[i].ids if ids is None else [*before, *ids[:room], *after] for i, ids in enumerate(tokens)]
+
+    def encode(
+        self, texts: Sequence[str], batch_size: int, progress: bool = False, tokens: Tokens | None = None
+    ) -> np.ndarray:
+        ids = self._ids(texts, tokens)
         session = self.session
         # Longest first, as sentence-transformers does: a batch pads to similar lengths.
-        order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         from tqdm import tqdm
 
         with tqdm(total=len(order), unit="text", desc="embedding", disable=not progress, leave=False) as bar:
-            return self._run(session, self._feeds(encodings, order, batch_size), len(texts), bar)
+            return self._run(session, self._feeds(ids, order, batch_size), len(texts), bar)
 
-    def _feeds(self, encodings: Sequence[Any], order: list[int], batch_size: int) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
+    def _feeds(self, ids: Sequence[list[int]], order: list[int], batch_size: int) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
         """(rows, the graph's inputs) per batch, each padded to its longest text."""
-        for rows in _batches(order, [len(e.ids) for e in encodings], batch_size):
-            width = len(encodings[rows[0]].ids)
-            arrays = {name: np.zeros((len(rows), width), dtype=np.int64) for name in INPUTS}
+        for rows in _batches(order, [len(i) for i in ids], batch_size):
+            width = len(ids[rows[0]])
+            input_ids = np.zeros((len(rows), width), dtype=np.int64)
+            attention_mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):
-                e = encodings[i]
-                n = len(e.ids)
-                arrays["input_ids"][r, :n] = e.ids
-                arrays["attention_mask"][r, :n] = e.attention_mask
-                arrays["token_type_ids"][r, :n] = e.type_ids
+                input_ids[r, : len(ids[i])] = ids[i]
+                attention_mask[r, : len(ids[i])] = 1
+            arrays = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": np.zeros_like(input_ids)}
             yield rows, {k: v for k, v in arrays.items() if k in self._inputs}
 
     def _run(self, session, feeds: Iterator[tuple[list[int], dict[str, np.ndarray]]], n: int, bar: Any) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.errors import EmbeddingServiceUnavailable
+
+if TYPE_CHECKING:
+    from index.embedder import Tokens
 
 
 class RemoteEncoder:
@@ -26,7 +30,7 @@ class RemoteEncoder:
         # A local server needs no key, but the client insists on one.
         return OpenAI(base_url=self.url, api_key=self.api_key or "unused", timeout=self.timeout, max_retries=2)
 
-    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int, progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
         import openai
         from tqdm import tqdm
 

@@ -149,8 +149,8 @@ class Writer:
             yield batch
 
     def _embed(self, batch: Sequence[DocumentWrite]) -> np.ndarray | None:
-        texts = [write.chunks[i].text for write in batch for i in write.new]
-        return self.embedder.embed(texts) if texts else None
+        chunks = [write.chunks[i] for write in batch for i in write.new]
+        return self.embedder.embed([c.text for c in chunks], tokens=[c.tokens for c in chunks]) if chunks else None
 
     def _flush(
         self, batch: Sequence[DocumentWrite], embedding: Future[np.ndarray | None], store: VectorStore, report: IngestReport

@@ -63,6 +63,7 @@ class _PieceCounter:
             return
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         self._local.text = text
+        self._local.ids = encoding.ids
         self._local.starts = [start for start, _ in encoding.offsets]
         self._local.ends = [end for _, end in encoding.offsets]
         self._local.continues = [token.startswith("##") for token in encoding.tokens]
@@ -72,6 +73,13 @@ class _PieceCounter:
         starts, ends = self._local.starts, self._local.ends
         i = bisect_left(starts, at)
         return (i == 0 or ends[i - 1] <= at) and (i == len(starts) or not self._local.continues[i])
+
+    def ids(self, start: int, end: int) -> tuple[int, ...] | None:
+        """The token ids of text[start:end] of the text begun, where they are the text's own; else None."""
+        if self._tokenizer is None or not (self._between_tokens(start) and self._between_tokens(end)):
+            return None
+        starts = self._local.starts
+        return tuple(self._local.ids[bisect_left(starts, start) : bisect_left(starts, end)])
 
     def __call__(self, piece: str) -> Sized:
         if self._tokenizer is None:
@@ -139,6 +147,7 @@ class Chunker:
             self._count.begin(cleaned.text)
             for piece in self._splitter.split_text(cleaned.text):
                 found = cleaned.text.find(piece, cursor)
+                tokens = self._count.ids(found, found + len(piece)) if found >= 0 else None
                 if found < 0:  # the splitter only ever trims whitespace, so this is a safety net
                     found = cursor
                 start, end = cleaned.source_span(found, found + len(piece))
@@ -152,6 +161,7 @@ class Chunker:
                         title=title,
                         page=page.number if page else None,
                         label=page.label if page else None,
+                        tokens=tokens,
                     )
                 )
                 cursor = found + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -63,7 +63,9 @@ class SourceDocument:
 class Chunk:
     """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`.
 
-    `label` is the page's label ("slide 3", "sheet Budget") when it has one.
+    `label` is the page's label ("slide 3", "sheet Budget") when it has one. `tokens` are the
+    embedding model's token ids of `text` (no special tokens) when chunking counted them: the encoder
+    takes them rather than tokenize the text again.
     """
 
     doc_id: str
@@ -74,3 +76,4 @@ class Chunk:
     title: str
     page: int | None = None
     label: str | None = None
+    tokens: tuple[int, ...] | None = field(default=None, compare=False, repr=False)

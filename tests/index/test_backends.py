@@ -85,6 +85,25 @@ def test_batches_do_not_change_vectors() -> None:
     assert np.allclose(together, alone, atol=1e-4)
 
 
+@pytest.mark.parametrize("backend", ["onnx", "openvino"])
+def test_token_ids_from_chunking_give_the_vectors_of_the_texts(backend: str) -> None:
+    """An ingest hands the encoder the ids chunking counted: the same inputs as tokenizing the text,
+    truncated the same way past the model's length; a text without them is tokenized."""
+    from tokenizers import Tokenizer
+
+    embedder = Embedder(IndexSettings(embed_backend=backend, embed_cache=0))
+    assert embedder.tokenizer_file is not None
+    tokenizer = Tokenizer.from_file(str(embedder.tokenizer_file))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    tokens = [tokenizer.encode(text, add_special_tokens=False).ids for text in TEXTS]
+    assert len(tokens[-1]) > 256
+    given = [tokens[0], None, tokens[2], tokens[3]]
+    encoder = embedder.encoder
+    assert np.array_equal(encoder.encode(TEXTS, 32, tokens=given), encoder.encode(TEXTS, 32))
+    assert encoder._ids(TEXTS, given) == [e.ids for e in encoder.tokenizer.encode_batch(TEXTS)]
+
+
 def test_a_copied_model_folder_shares_the_export(tmp_path: Path) -> None:
     import shutil
 

@@ -213,11 +213,16 @@ def test_steps_embedded_while_the_previous_one_is_written_store_the_same_index(
         report = collection.ingest([corpus_copy])
         assert report.embedded > len(SAMPLE) and not [o for o in report.outcomes if o.status == "failed"]
         chunks = {c.id: c.text for c in collection.retriever.all_chunks()}
-        top = [(p.chunk_id, round(p.score, 4)) for p in collection.retriever.search("Which law is Kyrgyzstan drafting?")]
+        top = [(p.chunk_id, p.score) for p in collection.retriever.search("Which law is Kyrgyzstan drafting?")]
         indexes.append((chunks, collection.vectors.live().count(), top, len(collection.catalog.documents())))
         collection.close()
-    assert indexes[0] == indexes[1]
-    assert indexes[0][1] == len(indexes[0][0]) and indexes[0][3] == len(SAMPLE)
+    # The same chunks and the same ranking. Scores agree to rounding only: a text's vector moves in
+    # the fourth decimal with the other texts of its batch, which set its padding.
+    (chunks, count, top, documents), (chunks_2048, count_2048, top_2048, documents_2048) = indexes
+    assert (chunks, count, documents) == (chunks_2048, count_2048, documents_2048)
+    assert [cid for cid, _ in top] == [cid for cid, _ in top_2048]
+    assert [score for _, score in top] == pytest.approx([score for _, score in top_2048], abs=2e-3)
+    assert count == len(chunks) and documents == len(SAMPLE)
 
 
 def test_the_vector_search_breadth_is_set_on_new_and_existing_collections(tmp_path: Path, embedder: Embedder, corpus_copy: Path) -> None:

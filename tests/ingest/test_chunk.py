@@ -79,6 +79,25 @@ def test_counting_tokens_from_one_tokenization_gives_the_same_chunks(embedder: E
         assert len(expected) > 3
 
 
+def test_chunks_carry_the_token_ids_their_text_tokenizes_to(embedder: Embedder) -> None:
+    # The encoder takes these instead of tokenizing the chunk again: they must be the ids the text
+    # gives on its own, also where the text trips tokenizers.
+    tokenizer = load_tokenizer(embedder.tokenizer_file)
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLE] + [
+        "Café crème, naïve façade. Ünïcödé wörds; CJK 北京大学 and 東京. Emoji 🙂🙂 end here! " * 12,
+        "€5, £10 and ¥300: prices—quoted “as is” (roughly)… e.g. U.S.A.'s 3.5% rate. " * 15,
+        "Pneumonoultramicroscopicsilicovolcanoconiosis antidisestablishmentarianism " * 30,
+    ]
+    chunker = Chunker(IngestSettings(chunk_tokens=48, chunk_overlap=12), embedder.tokenizer_file)
+    chunks = [c for n, text in enumerate(texts) for c in chunker.chunk(SourceDocument(doc_id=f"d{n}", path=Path(f"d{n}.txt"), text=text))]
+    with_ids = [c for c in chunks if c.tokens is not None]
+    assert len(with_ids) >= 0.9 * len(chunks)
+    for chunk in with_ids:
+        assert list(chunk.tokens) == tokenizer(chunk.text), chunk.text
+    # Without the model's tokenizer there are no ids to hand over.
+    assert all(c.tokens is None for c in Chunker(IngestSettings(), None).chunk(SourceDocument(doc_id="d", path=Path("d.txt"), text=texts[0])))
+
+
 def test_a_piece_cut_anywhere_counts_as_its_own_tokenization(embedder: Embedder) -> None:
     tokens = load_tokenizer(embedder.tokenizer_file)
     count = _PieceCounter(embedder.tokenizer_file)
