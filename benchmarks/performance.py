@@ -103,7 +103,7 @@ def ndcg(collection, claims: Sequence[tuple[str, str, list[str]]]) -> dict[str, 
 
 # -- stage: ingest ----------------------------------------------------------------------------
 def stage_ingest(
-    work: Path, backends: Sequence[str], n_docs: int | None, n_queries: int | None, naive: bool, rounds_per_backend: int = 2
+    work: Path, backends: Sequence[str], n_docs: int | None, n_queries: int | None, naive: bool, rounds_per_backend: int = 3
 ) -> dict[str, Any]:
     from index.collection import Collection
 

@@ -149,7 +149,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if tokens is not None:
-            return self.encoder.encode(texts, self.batch_size, progress, tokens)
+            return self._encode(texts, progress, tokens)
         if self._cache is None or len(texts) > CACHED_CALL:
             return self._encode(texts, progress)
         with self._cache_lock:
@@ -167,8 +167,8 @@ class Embedder:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
-    def _encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        return self.encoder.encode(texts, self.batch_size, progress)
+    def _encode(self, texts: Sequence[str], progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
+        return self.encoder.encode(texts, self.batch_size, progress, tokens)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -236,12 +236,11 @@ class OnnxEncoder:
     def _ids(self, texts: Sequence[str], tokens: Tokens | None) -> list[list[int]]:
         """Each text's input ids: built from `tokens` where given (the same ids the tokenizer gives),
         else tokenized."""
-        if tokens is None:
-            return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
-        missing = [i for i, ids in enumerate(tokens) if ids is None]
+        given = tokens if tokens is not None else [None] * len(texts)
+        missing = [i for i, ids in enumerate(given) if ids is None]
         encoded = dict(zip(missing, self.tokenizer.encode_batch([texts[i] for i in missing]), strict=True))
         before, after, room = self._specials
-        return [encoded[i].ids if ids is None else [*before, *ids[:room], *after] for i, ids in enumerate(tokens)]
+        return [encoded[i].ids if ids is None else [*before, *ids[:room], *after] for i, ids in enumerate(given)]
 
     def encode(
         self, texts: Sequence[str], batch_size: int, progress: bool = False, tokens: Tokens | None = None
