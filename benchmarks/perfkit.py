@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmarks.common import DATASETS
 from index.collection import Collection
-from index.embedder import Embedder
+from index.embedder import Embedder, Tokens
 from index.planner import DocumentWrite
 from index.settings import IndexSettings
 
@@ -250,9 +250,9 @@ class ComposedEmbedder(Embedder):
             data = np.load(store)
             self.words = dict(zip(data["words"].tolist(), data["vectors"], strict=True))
 
-    def _encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], progress: bool = False, tokens: Tokens | None = None) -> np.ndarray:
         if len(texts) <= 64:
-            return super()._encode(texts, progress)
+            return super()._encode(texts, progress, tokens)
         split = [_WORD.findall(t.lower()) for t in texts]
         missing = sorted({w for words in split for w in words} - self.words.keys())
         if missing:
