@@ -63,6 +63,15 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     return {"p50": round(rank(0.50), 1), "p95": round(rank(0.95), 1), "mean": round(statistics.fmean(ordered), 1), "n": len(ordered)}
 
 
+def rank_alike(first: Sequence[tuple[str, float]], second: Sequence[tuple[str, float]], tolerance: float = 1e-9) -> bool:
+    """Whether two rankings (id, score) have the same scores, place by place, and the same ids above
+    their last score (ids tied at the cut-off may differ: either is a right answer)."""
+    if len(first) != len(second) or any(abs(a - b) > tolerance for (_, a), (_, b) in zip(first, second)):
+        return False
+    last = second[-1][1] if second else 0.0
+    return {i for i, s in first if s > last + tolerance} == {i for i, s in second if s > last + tolerance}
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far (Linux reports kilobytes)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.keywords import content_words, match_any
+from index.postings import TOKENIZER, Postings
 from ingest.models import Chunk
 
 SCHEMA = """
@@ -56,7 +57,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, chunk_no);
 CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+    text, content='chunks', content_rowid='rowid', tokenize='{tokenizer}'
 );
 CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
@@ -77,7 +78,7 @@ CREATE TABLE IF NOT EXISTS journal (
     op TEXT NOT NULL CHECK (op IN ('add', 'delete')),
     PRIMARY KEY (chunk_id, collection, op)
 ) WITHOUT ROWID;
-"""
+""".format(tokenizer=TOKENIZER)
 # Columns added since the first release, by table: added to an older catalog when it is opened.
 ADDED_COLUMNS = {
     "documents": {"parent": "TEXT", "ocr_pages": "TEXT NOT NULL DEFAULT '[]'"},
@@ -387,6 +388,20 @@ class Catalog:
             f"AND c.doc_id IN ({','.join('?' * len(doc_ids))}) ORDER BY bm25(chunks_fts) LIMIT ?"
         )
         return [(row[0], float(row[1])) for row in self._db.execute(sql, (match, *doc_ids, limit))]
+
+    def keyword_postings(self) -> Postings:
+        """The keyword index as it stands, copied into memory (3.5-6 s of one core per 100k chunks)."""
+        db = self._db
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_terms USING fts5vocab(main, chunks_fts, 'instance')")
+        with self.read():
+            # One row per term, its rowids joined by SQLite: far fewer Python objects than one per instance.
+            listed = db.execute("SELECT term, count(*), group_concat(doc) FROM temp.chunks_terms GROUP BY term")
+            return Postings.from_listing(self.version, self.chunk_count(), listed)
+
+    def rows_to_ids(self, rowids: Sequence[int]) -> dict[int, str]:
+        """The chunk id of each of `rowids` (keyword-index rows) the catalog holds."""
+        sql = f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})"
+        return {int(row[0]): row[1] for row in self._db.execute(sql, tuple(rowids))} if rowids else {}
 
     def word_rows(self, words: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each word (as the keyword index matches it: stemmed, any case)."""

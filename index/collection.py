@@ -46,6 +46,8 @@ class Collection:
             self.check_model()
 
     def close(self) -> None:
+        if "retriever" in self.__dict__:
+            self.retriever.close()
         self.catalog.close()
 
     @property

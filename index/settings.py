@@ -95,6 +95,14 @@ class IndexSettings(BaseModel):
         "scores every chunk holding any query word, and common words add many chunks but little ranking "
         "(0: always; a very large number: never).",
     )
+    keyword_memory_from: int = Field(
+        20_000,
+        ge=0,
+        description="In a long-running process (web chat, HTTP API, MCP server), a collection of at least this many "
+        "chunks has its keyword index copied into memory and searched there, with the same BM25 ranking as on disk: "
+        "about 3 ms a query instead of 30-80 ms at 100k chunks, for 0.6 kB of memory a chunk. The copy is read again "
+        "in the background after the collection changes; on disk answers meanwhile (0: always).",
+    )
     keyword_common_share: float = Field(
         0.2, gt=0.0, le=1.0, description="Share of a large collection's chunks above which a query word is left out of the keyword search."
     )

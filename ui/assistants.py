@@ -28,6 +28,8 @@ class Assistants:
             found = self._by_collection.get(collection.name)
             if found is None or found.retriever is not collection.retriever:  # a collection deleted and made again
                 log = AnswerLog(collection.settings.collection_dir / "history.jsonl")
+                # A server answers many questions: a large collection's keyword index is worth holding in memory.
+                collection.retriever.keep_keywords_in_memory()
                 found = Assistant(self.settings, collection.retriever, log, llm_from=self._first)
                 self._first = self._first or found
                 self._by_collection[collection.name] = found
