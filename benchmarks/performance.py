@@ -29,7 +29,7 @@ from typing import Any
 from benchmarks.common import RESULTS, machine, workdir
 from benchmarks.perfkit import (
     ComposedEmbedder, bare_encode, chunk_texts, load_average, log, naive_llama_index, peak_rss_mb, percentiles,
-    scifact_claims, scifact_documents, squad_documents, timed, vary, write_files,
+    rank_alike, scifact_claims, scifact_documents, squad_documents, timed, vary, write_files,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +76,23 @@ def query_latency(collection, claims: Sequence[tuple[str, str, list[str]]], warm
         "answer_ms": percentiles(answer_ms),
         "answer_after_retrieval_ms": percentiles(rank_ms),
     }
+
+
+def keyword_parity(collection, claims: Sequence[tuple[str, str, list[str]]], limit: int = 50) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The keyword search alone, claim by claim, from the copy in memory and from FTS5 on disk (query
+    words chosen the same way): the time of each, and in how many claims they rank alike."""
+    from tqdm import tqdm
+
+    retriever, catalog = collection.retriever, collection.catalog
+    memory_ms, disk_ms, alike = [], [], 0
+    for _, text, _ in tqdm(claims, desc="keyword parity", unit="query", file=sys.stderr):
+        with catalog.read():
+            in_memory, seconds = timed(lambda: retriever.keyword_search(text, limit))
+            memory_ms.append(seconds * 1000)
+            on_disk, seconds = timed(lambda: catalog.keyword_search(retriever.keyword_words(text), limit))
+            disk_ms.append(seconds * 1000)
+        alike += rank_alike(in_memory, on_disk)
+    return {"keyword_ms": percentiles(memory_ms), "keyword_on_disk_ms": percentiles(disk_ms), "claims": len(claims), "ranked_alike": alike}
 
 
 def ndcg(collection, claims: Sequence[tuple[str, str, list[str]]]) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -288,16 +305,30 @@ def _megabytes(folder: Path, pattern: str) -> float:
     return round(sum(p.stat().st_size for p in folder.glob(pattern) if p.is_file()) / 1e6, 1)
 
 
-def _scale_query(work: str, backend: str, n_queries: int | None) -> dict[str, Any]:
-    """In a fresh process: open the large index and time the claims against it; its peak memory."""
+def _scale_query(work: str, backend: str, n_queries: int | None, in_memory: bool = False) -> dict[str, Any]:
+    """In a fresh process: open the large index and time the claims against it; its peak memory.
+    With `in_memory`, the keyword index is first read into memory, as a server holds it from
+    `keyword_memory_from` chunks (0 here, so every size is timed both ways); without, FTS5 is searched
+    on disk, as `askdocs ask` always does."""
     from ui.runtime import configure
 
     configure()
     from index.collection import Collection
 
-    collection = Collection(settings_for(backend, Path(work) / "data-scale"))
-    latency = query_latency(collection, scifact_claims(n_queries))
-    result = {"chunks": collection.catalog.chunk_count(), **latency, "peak_rss_mb": peak_rss_mb(), "load_average": load_average()}
+    collection = Collection(settings_for(backend, Path(work) / "data-scale", keyword_memory_from=0))
+    kept: dict[str, Any] = {}
+    if in_memory:
+        postings, read_s = timed(collection.catalog.keyword_postings)  # what reading it costs, timed alone
+        kept = {"read_s": round(read_s, 2), "mb": round(postings.size_bytes / 1e6, 1)}
+        del postings
+        collection.retriever.keep_keywords_in_memory()
+        if not collection.retriever.wait_for_keywords_in_memory(timeout=600):
+            raise RuntimeError("the keyword index was not read into memory within 10 minutes")
+    claims = scifact_claims(n_queries)
+    latency = query_latency(collection, claims)
+    if in_memory:
+        kept["parity"] = keyword_parity(collection, claims)
+    result = {"chunks": collection.catalog.chunk_count(), **latency, **kept, "peak_rss_mb": peak_rss_mb(), "load_average": load_average()}
     collection.close()
     return result
 
@@ -335,8 +366,10 @@ def stage_scale(work: Path, targets: Sequence[int], n_queries: int | None) -> di
         build = _in_child(_scale_build, str(work), parts, backend)
         chunks_per_doc = build["chunks"] / build["documents"]
         query = _in_child(_scale_query, str(work), backend, n_queries)
+        query["in_memory"] = _in_child(_scale_query, str(work), backend, n_queries, True)
         points.append({"build": build, "query": query, "chunks": query["chunks"]})
         log(f"   {query['chunks']:,} chunks: retrieval {query['retrieval_ms']}, answer {query['answer_ms']}, rss {build['peak_rss_mb']}/{query['peak_rss_mb']} MB")
+        log(f"   keywords in memory: retrieval {query['in_memory']['retrieval_ms']}, answer {query['in_memory']['answer_ms']}, read in {query['in_memory']['read_s']} s")
     return {"backend": backend, "points": points, "base_documents": len(base)}
 
 

@@ -55,6 +55,8 @@ def test_every_stage_runs_and_reports(tmp_path: Path) -> None:
     assert [p["chunks"] >= target for p, target in zip(points, (120, 260))] == [True, True]
     assert points[0]["chunks"] < points[1]["chunks"]
     assert all(p["query"]["answer_ms"]["n"] == 4 and p["build"]["peak_rss_mb"] > 0 for p in points)
+    assert all(p["query"]["in_memory"]["retrieval_ms"]["n"] == 4 and p["query"]["in_memory"]["mb"] > 0 for p in points)
+    assert all(p["query"]["in_memory"]["parity"]["ranked_alike"] == 4 for p in points)
 
     assert results["coldstart"]["ask"]["median_s"] > 0
     text = doc.read_text()
