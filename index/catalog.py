@@ -398,6 +398,11 @@ class Catalog:
             listed = db.execute("SELECT term, count(*), group_concat(doc) FROM temp.chunks_terms GROUP BY term")
             return Postings.from_listing(self.version, self.chunk_count(), listed)
 
+    def rows_of(self, doc_ids: Sequence[str]) -> list[int]:
+        """The keyword-index rows (chunk rowids) of these documents."""
+        sql = f"SELECT rowid FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+        return [int(row[0]) for row in self._db.execute(sql, tuple(doc_ids))] if doc_ids else []
+
     def rows_to_ids(self, rowids: Sequence[int]) -> dict[int, str]:
         """The chunk id of each of `rowids` (keyword-index rows) the catalog holds."""
         sql = f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})"

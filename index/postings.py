@@ -87,16 +87,23 @@ class Postings:
         start, end = self.spans.get(term, (0, 0))
         return end - start
 
-    def search(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
+    def search(self, terms: Sequence[str], limit: int, among: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """The `limit` best (rowid, BM25 score) for `terms`, each term counted once per time it is
-        given (FTS5 sums over the query's phrases, so two words with one stem count twice)."""
+        given (FTS5 sums over the query's phrases, so two words with one stem count twice); only
+        rows in `among` (rowids), when it is given."""
         found = [self.spans[t] for t in terms if t in self.spans]
         if not found or limit <= 0:
             return []
         docs = np.concatenate([self.docs[s:e] for s, e in found])
         weights = np.concatenate([self._term_scores(s, e) for s, e in found])
         scores = np.bincount(docs, weights=weights, minlength=len(self.rowids))
-        hit = np.flatnonzero(scores)
+        if among is None:
+            hit = np.flatnonzero(scores)
+        else:
+            wanted = np.asarray(among, dtype=np.int64)
+            at = np.searchsorted(self.rowids, wanted)
+            held = at[(at < len(self.rowids)) & (self.rowids[np.minimum(at, len(self.rowids) - 1)] == wanted)]
+            hit = held[scores[held] > 0]
         if len(hit) > limit:
             hit = hit[np.argpartition(-scores[hit], limit - 1)[:limit]]
         # Best first; equal scores by rowid, so the order does not depend on the partition.

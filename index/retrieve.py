@@ -175,14 +175,15 @@ class Retriever:
     def keyword_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids by BM25, from the postings in memory when they are current, else from FTS5."""
         words = content_words(query)
-        postings = None if doc_ids else self._current_postings()
+        postings = self._current_postings()
         if postings is not None:
             terms = self._query_terms.terms(words)
             # A word FTS5 splits in two is a phrase query, which only FTS5 answers.
             if all(len(t) == 1 for t in terms):
                 term_of = {word: t[0] for word, t in zip(words, terms, strict=True)}
                 kept = self._prune(words, lambda ws: {w: postings.rows_holding(term_of[w]) for w in ws})
-                hits = postings.search([term_of[w] for w in kept], limit)
+                among = self.catalog.rows_of(doc_ids) if doc_ids else None
+                hits = postings.search([term_of[w] for w in kept], limit, among)
                 ids = self.catalog.rows_to_ids([rowid for rowid, _ in hits])
                 return [(ids[rowid], score) for rowid, score in hits if rowid in ids]
         return self.catalog.keyword_search(self.keyword_words(query), limit, doc_ids)

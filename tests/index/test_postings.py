@@ -65,6 +65,14 @@ def test_the_keyword_index_in_memory_ranks_every_question_as_fts5_does(large: Co
         assert rank_alike(in_memory, on_disk), (question, in_memory, on_disk)
         matched += bool(on_disk)
     assert matched >= 45  # of 55: the rest hold no word of the corpus
+    # A question asked of some documents only: the same scores (BM25 over the whole collection), fewer rows.
+    scope = ["000_92d15d5cd8394714.txt", "cafe.txt", "no-such-document.txt"]
+    for question in questions():
+        with large.catalog.read():
+            in_memory = retriever.keyword_search(question, 20, scope)
+            on_disk = large.catalog.keyword_search(retriever.keyword_words(question), 20, scope)
+        assert rank_alike(in_memory, on_disk), (question, in_memory, on_disk)
+        assert {large.catalog.chunks([c])[c].doc_id for c, _ in in_memory} <= set(scope)
 
 
 def test_searches_use_the_copy_in_memory_while_it_is_current(large: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,6 +87,8 @@ def test_searches_use_the_copy_in_memory_while_it_is_current(large: Collection, 
     monkeypatch.setattr(large.catalog, "word_rows", on_disk)
     hits = retriever.search("Which law is Kyrgyzstan drafting?")
     assert hits and hits[0].doc_id == "000_92d15d5cd8394714.txt" and hits[0].keyword_rank is not None
+    scoped = retriever.search("Which law is Kyrgyzstan drafting?", doc_ids=["001_04dbf60d010ecd0f.txt"])
+    assert {p.doc_id for p in scoped} == {"001_04dbf60d010ecd0f.txt"} and any(p.keyword_rank for p in scoped)
     # A word FTS5 splits in two ("foo_bar" is the phrase "foo bar") is left to FTS5.
     with pytest.raises(AssertionError, match="searched FTS5"):
         retriever.keyword_search("the foo_bar setting", 5)
