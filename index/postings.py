@@ -53,10 +53,10 @@ class Postings:
         count_parts: list[np.ndarray] = []
         at = 0
         for term, instances, joined in listed:
-            rowids = np.fromstring(joined, dtype=np.int64, sep=",")
-            if len(rowids) != instances:
-                raise ValueError(f"the keyword index lists {len(rowids)} instances of {term!r}, and counts {instances}")
-            held, counts = np.unique(rowids, return_counts=True)  # a row holding the term n times: tf n
+            listed_rows = np.fromstring(joined, dtype=np.int64, sep=",")
+            if len(listed_rows) != instances:
+                raise ValueError(f"the keyword index lists {len(listed_rows)} instances of {term!r}, and counts {instances}")
+            held, counts = np.unique(listed_rows, return_counts=True)  # a row holding the term n times: tf n
             spans[term] = (at, at + len(held))
             at += len(held)
             row_parts.append(held.astype(np.int32) if held[-1] < 2**31 else held)  # half the memory while building
@@ -100,9 +100,10 @@ class Postings:
         if among is None:
             hit = np.flatnonzero(scores)
         else:
+            # A binary search per wanted row (np.intersect1d would sort all the rows on every query).
             wanted = np.asarray(among, dtype=np.int64)
-            at = np.searchsorted(self.rowids, wanted)
-            held = at[(at < len(self.rowids)) & (self.rowids[np.minimum(at, len(self.rowids) - 1)] == wanted)]
+            at = np.minimum(np.searchsorted(self.rowids, wanted), len(self.rowids) - 1)
+            held = at[self.rowids[at] == wanted]
             hit = held[scores[held] > 0]
         if len(hit) > limit:
             hit = hit[np.argpartition(-scores[hit], limit - 1)[:limit]]

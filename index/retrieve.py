@@ -186,7 +186,7 @@ class Retriever:
                 hits = postings.search([term_of[w] for w in kept], limit, among)
                 ids = self.catalog.rows_to_ids([rowid for rowid, _ in hits])
                 return [(ids[rowid], score) for rowid, score in hits if rowid in ids]
-        return self.catalog.keyword_search(self.keyword_words(query), limit, doc_ids)
+        return self.catalog.keyword_search(self._prune(words, self.catalog.word_rows), limit, doc_ids)
 
     def keyword_words(self, query: str) -> list[str]:
         """The query's content words the keyword search ranks by.
