@@ -334,7 +334,7 @@ class Catalog:
         "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
     )
 
-    def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[tuple]:  # type: ignore[type-arg]
+    def _rows_in(self, sql: str, values: Iterable[str | int]) -> Iterator[tuple]:  # type: ignore[type-arg]
         """Rows of `sql`, whose `{marks}` is an IN-list, for every value, a batch of placeholders at a time.
 
         SQLite caps the number of placeholders in one statement.
@@ -400,13 +400,12 @@ class Catalog:
 
     def rows_of(self, doc_ids: Sequence[str]) -> list[int]:
         """The keyword-index rows (chunk rowids) of these documents."""
-        sql = f"SELECT rowid FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
-        return [int(row[0]) for row in self._db.execute(sql, tuple(doc_ids))] if doc_ids else []
+        return [int(row[0]) for row in self._rows_in("SELECT rowid FROM chunks WHERE doc_id IN ({marks})", doc_ids)]
 
     def rows_to_ids(self, rowids: Sequence[int]) -> dict[int, str]:
         """The chunk id of each of `rowids` (keyword-index rows) the catalog holds."""
-        sql = f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})"
-        return {int(row[0]): row[1] for row in self._db.execute(sql, tuple(rowids))} if rowids else {}
+        sql = "SELECT rowid, id FROM chunks WHERE rowid IN ({marks})"
+        return {int(row[0]): row[1] for row in self._rows_in(sql, rowids)}
 
     def word_rows(self, words: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each word (as the keyword index matches it: stemmed, any case)."""
