@@ -4,6 +4,7 @@ articles, cite the evidence, mark the answer phrase and decline the unanswerable
     .venv/bin/python -m benchmarks.squad_answers                  # v1.1: 400 questions per part
     .venv/bin/python -m benchmarks.squad_answers --version 2.0    # v2.0: answerable and unanswerable questions
     .venv/bin/python -m benchmarks.squad_answers --answerer llm --questions 60
+    .venv/bin/python -m benchmarks.squad_answers --withhold 0    # facts cut from the articles: decline them all
 
 The articles are split by evaluation/splits.py: the learned scorers were trained, and every
 threshold chosen, on the development articles only; the held-out articles were never read by any
@@ -13,6 +14,10 @@ their own index, and every question goes through the same `answer()` as `askdocs
 `contains_answer` and `cited_answer` say whether the answer (at most `max_answer_words` words)
 and a cited passage of the right article hold the reference; `span_exact_match` and `span_f1` are
 SQuAD's measures of the marked answer phrase; `exact_match` and `f1` compare the whole answer.
+
+`--withhold N` asks instead questions whose answers were cut from the articles (one question a
+paragraph, the N-th; see `evaluation.importers.import_squad`): every one should be declined, and
+`refusal_recall` says how many were.
 """
 
 from __future__ import annotations
@@ -39,14 +44,16 @@ REPORTED = (
 PARTS: tuple[Part, ...] = ("dev", "heldout")
 
 
-def run_part(path: Path, work: Path, part: Part, questions: int | None, answerer: str) -> dict[str, Any]:
+def run_part(
+    path: Path, work: Path, part: Part, questions: int | None, answerer: str, withhold: int | None = None
+) -> dict[str, Any]:
     from assistant.answer import Assistant
     from evaluation.runner import run as run_eval
     from index.collection import Collection
     from ui.settings import Settings
 
     titles = squad_titles(squad_file_titles(path), part)
-    corpus_dir, testset = import_squad(path, work, titles=titles)
+    corpus_dir, testset = import_squad(path, work, titles=titles, withhold=withhold)
     cases = spread(load_testset(testset), questions)
     write_testset(cases, work / "sample.jsonl")
     settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
@@ -66,17 +73,20 @@ def run_part(path: Path, work: Path, part: Part, questions: int | None, answerer
     }
 
 
-def run(path: Path, work: Path, parts: Sequence[Part], questions: int | None, answerer: str) -> dict[str, Any]:
+def run(
+    path: Path, work: Path, parts: Sequence[Part], questions: int | None, answerer: str, withhold: int | None = None
+) -> dict[str, Any]:
     from assistant.scorers import training_record
     from assistant.settings import AssistantSettings
     from index.settings import IndexSettings
 
-    results = {part: run_part(path, work / part, part, questions, answerer) for part in parts}
+    results = {part: run_part(path, work / part, part, questions, answerer, withhold) for part in parts}
     settings = AssistantSettings()
     return {
         "benchmark": "squad-answers",
         "file": path.name,
         "answerer": answerer,
+        "withhold": withhold,
         "parts": results,
         "settings": {
             "embed_backend": IndexSettings().embed_backend,
@@ -93,7 +103,8 @@ def table(results: dict[str, Any]) -> str:
     header = " | ".join(f"{part} ({parts[part]['questions']} q, {parts[part]['unanswerable']} unanswerable, "
                         f"{len(parts[part]['articles'])} articles)" for part in parts)
     lines = [
-        f"SQuAD {results['file']} answers ({results['answerer']})",
+        f"SQuAD {results['file']} answers ({results['answerer']})"
+        + ("" if results.get("withhold") is None else f", answers cut from the articles (--withhold {results['withhold']})"),
         "",
         f"| measure | {header} |" + (" held-out - dev |" if len(parts) == 2 else ""),
         "|---|" + "---|" * len(parts) + ("---|" if len(parts) == 2 else ""),
@@ -115,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--part", choices=("dev", "heldout", "both"), default="both", help="which articles (default both)")
     parser.add_argument("--questions", type=int, default=400, help="questions per part, spread over its articles (default 400)")
     parser.add_argument("--answerer", choices=("extractive", "llm"), default="extractive")
+    parser.add_argument("--withhold", type=int, metavar="N", help="ask the N-th question of each paragraph with its answer cut")
     parser.add_argument("--work", type=Path, help="keep the corpora, indexes and eval runs here")
     args = parser.parse_args(argv)
     folder = DATASETS / "squad"
@@ -125,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     parts: tuple[Part, ...] = PARTS if args.part == "both" else (args.part,)
     with workdir(args.work, "askdocs-squad-answers-") as work:
-        results = run(path, work, parts, args.questions, args.answerer)
+        results = run(path, work, parts, args.questions, args.answerer, args.withhold)
     results = {
         "command": " ".join([".venv/bin/python -m benchmarks.squad_answers", *(argv or sys.argv[1:])]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -135,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(results))
     default = (args.part, args.questions, args.answerer) == ("both", 400, "extractive")
     suffix = "" if default else f"-{args.part}-{args.questions}q-{args.answerer}"
+    suffix += "" if args.withhold is None else f"-withhold{args.withhold}"
     write_results(results, RESULTS / f"squad-answers-v{args.version}{suffix}.json")
     return 0
 

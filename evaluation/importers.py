@@ -13,12 +13,14 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from assistant.text import sentences
+from evaluation.metrics import contains
 from evaluation.testset import Case, write_testset
 from ingest.errors import InvalidInput
 
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SAFE_DOC_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+# The id suffix of a question whose answer `import_squad(withhold=...)` cut from its article.
+WITHHELD = "-withheld"
 
 
 class DatasetError(InvalidInput):
@@ -45,10 +49,17 @@ def import_squad(
     limit_articles: int | None = None,
     limit_questions: int | None = None,
     titles: Collection[str] | None = None,
+    withhold: int | None = None,
 ) -> tuple[Path, Path]:
     """SQuAD v1.1 / v2.0 JSON -> one document per article and a test set; returns (corpus_dir, testset).
 
     `titles` keeps only the articles of those titles (a part of evaluation.splits), in file order.
+
+    `withhold` makes the documents lack facts that questions ask for: in each paragraph, the
+    answerable question at that position (counted modulo the paragraph's answerable questions) has
+    the sentences its answers were marked in cut from the paragraph, and becomes unanswerable. Only
+    those questions are written to the test set, and only when none of their answers is left
+    anywhere in the article: the assistant should decline every one of them.
     """
     data = _load_json(path)
     articles = _field(data, "data", list, path, "the top level")
@@ -67,25 +78,53 @@ def import_squad(
         title = str(_field(article, "title", str, path, where))
         file_name = _unique_name(slugify(title) or f"article-{a_no}", documents)
         contexts: list[str] = []
+        withheld: list[Case] = []
         for p_no, paragraph in enumerate(_field(article, "paragraphs", list, path, where)):
             p_where = f"{where}.paragraphs[{p_no}]"
-            contexts.append(_field(paragraph, "context", str, path, p_where).strip())
+            raw = _field(paragraph, "context", str, path, p_where)
+            context = raw.strip()
+            found: list[Case] = []
+            starts: dict[str, list[int]] = {}  # question id -> where its answers start in the context
             for q_no, qa in enumerate(_field(paragraph, "qas", list, path, p_where)):
-                if limit_questions is not None and len(cases) >= limit_questions:
+                if withhold is None and limit_questions is not None and len(cases) + len(found) >= limit_questions:
                     break
                 case = _squad_case(qa, file_name, path, f"{p_where}.qas[{q_no}]")
                 if case.id in seen_ids:
                     raise DatasetError(f"{path}: {p_where}.qas[{q_no}]: question id '{case.id}' is used twice")
                 seen_ids.add(case.id)
-                cases.append(case)
+                found.append(case)
+                if withhold is not None and case.answerable:
+                    starts[case.id] = [a.get("answer_start", -1) for a in qa["answers"] if isinstance(a, dict)]
+            answerable = [c for c in found if c.answerable]
+            if withhold is None:
+                cases.extend(found)
+            elif answerable:
+                chosen = answerable[withhold % len(answerable)]
+                lead = len(raw) - len(raw.lstrip())
+                context = cut_sentences(context, [o - lead for o in starts[chosen.id] if isinstance(o, int)])
+                withheld.append(chosen)
+            if context:
+                contexts.append(context)
         # The title is written as words ("Super_Bowl_50" -> "Super Bowl 50"): it is part of what is searched.
         documents[file_name] = "\n\n".join([title.replace("_", " "), *contexts]) + "\n"
+        cases.extend(
+            c.model_copy(update={"id": f"{c.id}{WITHHELD}", "reference_answers": [], "reference_sources": [], "answerable": False})
+            for c in withheld
+            if not contains(documents[file_name], c.reference_answers)
+        )
+    if limit_questions is not None:
+        cases = cases[:limit_questions]
 
     corpus_dir = _write_corpus(out_dir, documents)
     testset = out_dir / "testset.jsonl"
     write_testset(cases, testset)
     log.info("imported %d articles and %d questions from %s", len(documents), len(cases), path)
     return corpus_dir, testset
+
+
+def cut_sentences(text: str, offsets: Sequence[int]) -> str:
+    """`text` without the sentences in which one of `offsets` (character positions) falls."""
+    return " ".join(s.text for s in sentences(text) if not any(s.start <= o < s.end for o in offsets))
 
 
 def _squad_case(qa: Any, file_name: str, path: Path, where: str) -> Case:

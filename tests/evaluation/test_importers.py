@@ -56,6 +56,40 @@ def test_squad_v20_unanswerable(tmp_path: Path) -> None:
     assert all(a in text for c in answerable for a in c.reference_answers)
 
 
+def test_squad_withheld_answers_are_cut_from_the_article(tmp_path: Path) -> None:
+    from evaluation.metrics import contains
+
+    whole, whole_set = import_squad(SQUAD_V11, tmp_path / "whole", limit_articles=2)
+    cut, testset = import_squad(SQUAD_V11, tmp_path / "cut", limit_articles=2, withhold=1)
+
+    original = {c.id: c for c in load_testset(whole_set)}
+    cases = load_testset(testset)
+    assert len(cases) > 20
+    for case in cases:
+        assert case.id.endswith("-withheld") and not case.answerable
+        assert case.reference_answers == [] and case.reference_sources == []
+        asked = original[case.id.removesuffix("-withheld")]
+        assert asked.question == case.question
+        # The fact is gone from the whole article, not only from the paragraph it was in.
+        assert not contains((cut / asked.reference_sources[0]).read_text(encoding="utf-8"), asked.reference_answers)
+    # At most one sentence set a paragraph is cut: the articles keep most of their text.
+    for name in (p.name for p in whole.iterdir()):
+        before, after = ((folder / name).read_text(encoding="utf-8") for folder in (whole, cut))
+        assert before.count("\n\n") >= after.count("\n\n") and 0.55 < len(after) / len(before) < 0.95
+    # Another position in each paragraph withholds other questions.
+    other = {c.id for c in load_testset(import_squad(SQUAD_V11, tmp_path / "other", limit_articles=2, withhold=2)[1])}
+    assert other and other != {c.id for c in cases}
+
+
+def test_cut_sentences_drops_only_the_sentences_the_offsets_fall_in() -> None:
+    from evaluation.importers import cut_sentences
+
+    text = "Warsaw is the capital. It lies on the Vistula. The river is long."
+    assert cut_sentences(text, [text.index("Vistula")]) == "Warsaw is the capital. The river is long."
+    assert cut_sentences(text, []) == text
+    assert cut_sentences(text, [0, len(text) - 1]) == "It lies on the Vistula."
+
+
 @pytest.fixture(scope="module")
 def scifact_slice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return import_beir(SCIFACT, tmp_path_factory.mktemp("scifact"), limit_queries=5, extra_docs=20)

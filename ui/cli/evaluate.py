@@ -171,9 +171,15 @@ def _imported(corpus: Path, cases: Path) -> None:
 @click.option("--questions", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--part", type=click.Choice(["dev", "heldout"]), help="Only the articles of this part of the fixed split (evaluation/splits.py).")
 @click.option("--sample", type=click.IntRange(1), help="Keep N questions spread evenly over the test set.")
+@click.option(
+    "--withhold", type=click.IntRange(0), metavar="N",
+    help="Cut from each paragraph the sentences answering its N-th answerable question; the test set is those questions, "
+    "to be declined.",
+)
 @handle_errors
 def import_squad_command(
-    path: Path, out_dir: Path, articles: int | None, questions: int | None, part: str | None, sample: int | None
+    path: Path, out_dir: Path, articles: int | None, questions: int | None, part: str | None, sample: int | None,
+    withhold: int | None,
 ) -> None:
     """Import a SQuAD v1.1/v2.0 JSON file: one document per article, unanswerables marked.
 
@@ -181,13 +187,16 @@ def import_squad_command(
     Examples:
       askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out squad --articles 3
       askdocs testset import-squad ../shared/datasets/squad/dev-v2.0-public.json --out held --part heldout --sample 200
+      askdocs testset import-squad ../shared/datasets/squad/dev-v1.1-public.json --out gone --part heldout --withhold 0
     """
     from evaluation.importers import import_squad
     from evaluation.splits import spread, squad_file_titles, squad_titles
     from evaluation.testset import load_testset, write_testset
 
     titles = squad_titles(squad_file_titles(path), part) if part else None  # type: ignore[arg-type]
-    corpus, cases = import_squad(path, out_dir, limit_articles=articles, limit_questions=questions, titles=titles)
+    corpus, cases = import_squad(
+        path, out_dir, limit_articles=articles, limit_questions=questions, titles=titles, withhold=withhold
+    )
     if sample is not None:
         write_testset(spread(load_testset(cases), sample), cases)
     _imported(corpus, cases)
