@@ -83,8 +83,7 @@ def import_squad(
             p_where = f"{where}.paragraphs[{p_no}]"
             raw = _field(paragraph, "context", str, path, p_where)
             context = raw.strip()
-            found: list[Case] = []
-            starts: dict[str, list[int]] = {}  # question id -> where its answers start in the context
+            found: list[tuple[Case, Any]] = []  # each question with its entry in the file
             for q_no, qa in enumerate(_field(paragraph, "qas", list, path, p_where)):
                 if withhold is None and limit_questions is not None and len(cases) + len(found) >= limit_questions:
                     break
@@ -92,16 +91,16 @@ def import_squad(
                 if case.id in seen_ids:
                     raise DatasetError(f"{path}: {p_where}.qas[{q_no}]: question id '{case.id}' is used twice")
                 seen_ids.add(case.id)
-                found.append(case)
-                if withhold is not None and case.answerable:
-                    starts[case.id] = [a.get("answer_start", -1) for a in qa["answers"] if isinstance(a, dict)]
-            answerable = [c for c in found if c.answerable]
+                found.append((case, qa))
+            answerable = [(c, qa) for c, qa in found if c.answerable]
             if withhold is None:
-                cases.extend(found)
+                cases.extend(c for c, _ in found)
             elif answerable:
-                chosen = answerable[withhold % len(answerable)]
+                chosen, qa = answerable[withhold % len(answerable)]
+                # Where its answers were marked, counted in the context as it is stripped here.
                 lead = len(raw) - len(raw.lstrip())
-                context = cut_sentences(context, [o - lead for o in starts[chosen.id] if isinstance(o, int)])
+                starts = [a.get("answer_start") for a in qa["answers"] if isinstance(a, dict)]
+                context = cut_sentences(context, [o - lead for o in starts if isinstance(o, int)])
                 withheld.append(chosen)
             if context:
                 contexts.append(context)
