@@ -67,6 +67,11 @@ CLASSIFIER = {
     "min_child_samples": 40, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
 }
 COMMON = {"random_state": SEED, "deterministic": True, "force_col_wise": True, "n_jobs": 2, "verbose": -1}
+# Training computes the model's vectors in fp32, which every CPU computes alike up to rounding: the
+# default backend, openvino, multiplies in bfloat16 on CPUs that have it, so training on it would
+# give other models on other machines. Answering on openvino with these models costs nothing
+# (docs/quality.md: the held-out figures are the same to the third decimal).
+FP32_BACKEND = "onnx"
 
 
 class CachedEmbedder:
@@ -124,7 +129,7 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
     cases = load_testset(testset11) + [c for c in load_testset(testset20) if not c.answerable]
     # An unanswerable question's article is the one its id came from; both files share the ids' articles.
     article_of = _articles(v20)
-    settings = IndexSettings(data_dir=work / "data")
+    settings = IndexSettings(data_dir=work / "data", embed_backend=FP32_BACKEND)
     index = Collection(settings)
     report = index.ingest([corpus], progress=True)
     print(f"ingested {len(titles11)} development articles ({report.embedded} chunks embedded)", file=sys.stderr)
@@ -152,6 +157,7 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
         "heldout_never_read": list(SQUAD_HELDOUT),
         "questions": {"answerable": sum(q.answerable for q in questions), "unanswerable": sum(not q.answerable for q in questions)},
         "top_k": settings.top_k,
+        "embed_backend": settings.embed_backend,
     }
     return questions, data
 
@@ -348,7 +354,7 @@ def sample_probabilities(work: Path, sentence_model: Any, span_model: Any) -> An
     from index.collection import Collection
     from index.settings import IndexSettings
 
-    settings = IndexSettings(data_dir=work / "sample")
+    settings = IndexSettings(data_dir=work / "sample", embed_backend=FP32_BACKEND)
     index = Collection(settings)
     index.ingest([SAMPLE])
     rows = []
