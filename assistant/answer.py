@@ -29,7 +29,7 @@ from assistant.models import (
 )
 from assistant.settings import AssistantSettings
 from assistant.span import NOTHING, Found, best_phrase
-from assistant.text import locate, with_marker, without_list_mark
+from assistant.text import locate, with_marker, without_list_mark, without_open_quote
 from index.retrieve import Passage, Retriever
 from ingest.errors import InvalidInput
 from ingest.settings import public_dump
@@ -209,7 +209,7 @@ class Assistant:
         chosen = select(ranked, self.settings.max_answer_words, passages, question)
         cited = []
         for candidate in chosen:
-            sentence = without_list_mark(candidate.sentence.text)
+            sentence = without_open_quote(without_list_mark(candidate.sentence.text))
             quote = trim(sentence, query, self.settings.max_answer_words)
             cited.append((candidate.passage, f"…{quote}…" if quote != sentence else quote, quote))
         return self._cite(passages, cited)
@@ -302,10 +302,9 @@ def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -
         quote = citation.quote
         if sentence not in quote and quote not in sentence:
             continue
-        # Where the phrase sits in the quote: by its offset in the sentence when the quote holds the
-        # whole sentence, else by its text (a trimmed quote).
-        offset = quote.find(sentence)
-        at = offset + phrase.start if offset >= 0 else quote.find(phrase.text)
+        # Where the phrase sits in the quote, by its offset in the sentence: the quote holds the whole
+        # sentence, or a part of it (trimmed to fit, or without an opening quotation mark).
+        at = phrase.start + (quote.find(sentence) if sentence in quote else -sentence.find(quote))
         if at < 0 or quote[at : at + len(phrase.text)] != phrase.text:
             continue
         start = end = None

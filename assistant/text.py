@@ -117,9 +117,22 @@ _CLOSING = re.compile(r"([.!?…][\"”’')\]]*)$")
 
 
 def with_marker(sentence: str, n: int) -> str:
-    """`sentence` cited as [n], the marker inside the closing punctuation: "Text [1]."."""
+    """`sentence` cited as [n], the marker inside the closing punctuation: "Text [1].". A sentence
+    without one (a heading, a list item) gets a full stop, so that the next does not run on."""
     sentence = sentence.rstrip()
     match = _CLOSING.search(sentence)
     if match is None:
-        return f"{sentence} [{n}]"
+        return f"{sentence.rstrip(':;,')} [{n}]."
     return f"{sentence[: match.start()]} [{n}]{match.group(1)}"
+
+
+_PAIRED_QUOTES = {'"': '"', "“": "”", "‘": "’"}
+
+
+def without_open_quote(sentence: str) -> str:
+    """The sentence without a leading quotation mark that it never closes: the first sentence of a
+    quotation ("“Electronic evidence plays a role…") shown alone."""
+    closing = _PAIRED_QUOTES.get(sentence[:1])
+    if closing is not None and closing not in sentence[1:]:
+        return sentence[1:].lstrip()
+    return sentence

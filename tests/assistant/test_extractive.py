@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.answer import REFUSAL
-from assistant.text import word_count
+from assistant.text import with_marker, without_open_quote, word_count
 from tests.conftest import CORPUS
 
 CASES = [json.loads(line) for line in (CORPUS / "testsets" / "dev.jsonl").read_text().splitlines() if line.strip()]
@@ -165,6 +165,31 @@ def test_answers_do_not_start_with_a_bullet_of_the_source(make_assistant) -> Non
     assert "• Kyrgyzstan" in source or "- Kyrgyzstan" in source, "the passage itself is a list"
     assert answer.text.lstrip()[0].isalnum(), answer.text
     assert answer.citations[0].quote in source
+
+
+def test_an_answer_does_not_open_a_quotation_it_never_closes(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The first sentence of a quotation came out as '"Electronic evidence plays a role … [1].'."""
+    answer = make_assistant().answer("What share of criminal investigations involve electronic evidence?")
+    citation = answer.citations[0]
+    assert '"Electronic evidence plays a role' in citation.text, "the passage quotes a speech"
+    assert answer.text.startswith("Electronic evidence plays a role"), answer.text
+    assert citation.quote.startswith("Electronic evidence") and citation.quote in citation.text
+    document = sample_index.catalog.text(citation.source)
+    assert document[citation.quote_start : citation.quote_end] == citation.quote
+    span = answer.answer_span
+    assert span is not None and span.start is not None and span.end is not None
+    assert document[span.start : span.end] == span.text and span.text in citation.quote
+
+
+def test_quoted_headings_and_list_items_end_before_the_next_sentence() -> None:
+    assert with_marker("Central Asian countries strengthen regional co-operation", 2) == (
+        "Central Asian countries strengthen regional co-operation [2]."
+    )
+    assert with_marker("The meetings covered:", 1) == "The meetings covered [1]."
+    assert with_marker("It ended in 2025.", 1) == "It ended in 2025 [1]."
+    assert with_marker('She said "not yet."', 3) == 'She said "not yet [3]."'
+    assert without_open_quote('"Yes," she said.') == '"Yes," she said.'
+    assert without_open_quote("“Electronic evidence plays a role.") == "Electronic evidence plays a role."
 
 
 def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
