@@ -29,7 +29,7 @@ from assistant.models import (
 )
 from assistant.settings import AssistantSettings
 from assistant.span import NOTHING, Found, best_phrase
-from assistant.text import locate, with_marker, without_list_mark, without_open_quote
+from assistant.text import locate, with_marker, with_opening_quote, without_list_mark, without_open_quote
 from index.retrieve import Passage, Retriever
 from ingest.errors import InvalidInput
 from ingest.settings import public_dump
@@ -211,7 +211,7 @@ class Assistant:
         for candidate in chosen:
             sentence = without_open_quote(without_list_mark(candidate.sentence.text))
             quote = trim(sentence, query, self.settings.max_answer_words)
-            cited.append((candidate.passage, f"…{quote}…" if quote != sentence else quote, quote))
+            cited.append((candidate.passage, f"…{quote}…" if quote != sentence else with_opening_quote(quote), quote))
         return self._cite(passages, cited)
 
     def _generate(

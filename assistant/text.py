@@ -136,3 +136,12 @@ def without_open_quote(sentence: str) -> str:
     if closing is not None and closing not in sentence[1:]:
         return sentence[1:].lstrip()
     return sentence
+
+
+def with_opening_quote(sentence: str) -> str:
+    """The sentence with the opening quotation mark of a quotation it closes but never opens: a
+    later sentence of a quotation ("Without these principles”, he said, “initiatives …”")."""
+    closing = sentence.find("”")
+    if closing >= 0 and "“" not in sentence[:closing]:
+        return "“" + sentence
+    return sentence

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.answer import REFUSAL
-from assistant.text import with_marker, without_open_quote, word_count
+from assistant.text import with_marker, with_opening_quote, without_open_quote, word_count
 from tests.conftest import CORPUS
 
 CASES = [json.loads(line) for line in (CORPUS / "testsets" / "dev.jsonl").read_text().splitlines() if line.strip()]
@@ -179,6 +179,9 @@ def test_an_answer_does_not_open_a_quotation_it_never_closes(make_assistant, sam
     span = answer.answer_span
     assert span is not None and span.start is not None and span.end is not None
     assert document[span.start : span.end] == span.text and span.text in citation.quote
+    later = make_assistant().answer("Who said that electronic evidence plays a role in 85 per cent of investigations?")
+    quoted = next(c for c in later.citations if "Without these fundamental principles”" in c.quote)
+    assert quoted.quote in quoted.text and "“Without these fundamental principles”, he said" in later.text, later.text
 
 
 def test_quoted_headings_and_list_items_end_before_the_next_sentence() -> None:
@@ -190,6 +193,10 @@ def test_quoted_headings_and_list_items_end_before_the_next_sentence() -> None:
     assert with_marker('She said "not yet."', 3) == 'She said "not yet [3]."'
     assert without_open_quote('"Yes," she said.') == '"Yes," she said.'
     assert without_open_quote("“Electronic evidence plays a role.") == "Electronic evidence plays a role."
+    assert with_opening_quote("Without these principles”, he said, “justice fails”.") == (
+        "“Without these principles”, he said, “justice fails”."
+    )
+    assert with_opening_quote("“Justice fails”, he said.") == "“Justice fails”, he said."
 
 
 def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
