@@ -167,8 +167,9 @@ def test_answers_do_not_start_with_a_bullet_of_the_source(make_assistant) -> Non
     assert answer.citations[0].quote in source
 
 
-def test_an_answer_does_not_open_a_quotation_it_never_closes(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
-    """The first sentence of a quotation came out as '"Electronic evidence plays a role … [1].'."""
+def test_quoted_sentences_keep_their_quotation_marks_paired(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The first sentence of a quotation came out as '"Electronic evidence plays a role … [1].', and
+    a later one as 'Without these fundamental principles”, he said, “…”' with no opening mark."""
     answer = make_assistant().answer("What share of criminal investigations involve electronic evidence?")
     citation = answer.citations[0]
     assert '"Electronic evidence plays a role' in citation.text, "the passage quotes a speech"
