@@ -115,12 +115,35 @@ def _trimmed(span: Span) -> Span | None:
     return doc[start:end] if end > start else None
 
 
+def _whole_words(span: Span) -> Span:
+    """The span widened to whole hyphenated words: spaCy splits "E-VIDENCE" and "co-operation" at
+    the hyphen, and "VIDENCE" or "operation" is no answer. Number ranges ("1990-1995") stay split."""
+    doc = span.doc
+
+    def joined(hyphen: int) -> bool:
+        before, after = doc[hyphen - 1], doc[hyphen + 1]
+        return (
+            doc[hyphen].text in ("-", "/") and not before.whitespace_ and not doc[hyphen].whitespace_
+            and any(ch.isalpha() for ch in before.text) and any(ch.isalpha() for ch in after.text)
+        )
+
+    start, end = span.start, span.end
+    while start >= 2 and joined(start - 1):
+        start -= 2
+    while end + 1 < len(doc) and joined(end):
+        end += 2
+    return doc[start:end]
+
+
 def candidates(doc: Doc) -> dict[tuple[int, int], dict[str, Any]]:
     """(token start, end) -> what made it a candidate: entity label, noun chunk, subtree."""
     found: dict[tuple[int, int], dict[str, Any]] = {}
 
     def add(span: Span | None, **what: Any) -> None:
-        if span is None or len(span) > MAX_TOKENS:
+        if span is None:
+            return
+        span = _whole_words(span)
+        if len(span) > MAX_TOKENS:
             return
         found.setdefault((span.start, span.end), {"entity": "", "noun_chunk": False, "subtree": False}).update(what)
 

@@ -19,6 +19,14 @@ def test_candidates_are_entities_noun_chunks_and_subtrees() -> None:
     assert all(not text.startswith("The ") for text in found)
 
 
+def test_candidates_never_cut_a_hyphenated_word() -> None:
+    (doc,) = parse(["Under its project E-VIDENCE, the department held follow-up missions in 1990-1995 on co-operation."])  # type: ignore[misc]
+    found = {doc[start:end].text for start, end in candidates(doc)}
+    assert {"E-VIDENCE", "follow-up missions", "co-operation"} <= found
+    assert not found & {"E", "VIDENCE", "follow", "up missions", "operation"}
+    assert {"1990", "1995"} <= found  # a range of numbers may be cut: each end is an answer
+
+
 def test_phrases_leave_out_the_question_s_own_words() -> None:
     asked = analyse("Who founded the company?")
     (doc,) = parse(["The company was founded by John Smith in 1990."])  # type: ignore[misc]
