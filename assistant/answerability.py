@@ -11,12 +11,13 @@ turns these into the probability that the question is answered by the evidence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from assistant.extractive import Candidate
-from assistant.features import NEGATION, SENTENCE_FEATURES, Asked, asks_outright, local_idf, type_match
+from assistant.features import DATE, MONTHS, NEGATION, SENTENCE_FEATURES, Asked, asks_outright, local_idf, type_match
 from assistant.scorers import operating_point, scorer
 from assistant.span import FITS, Found, parse
 from index.retrieve import Passage
@@ -72,6 +73,18 @@ def answerability(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[
     return float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0])
 
 
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# Calendar dates, whose numbers count nothing: "12 and 13 November", "1 July 2009", "May 3, 2010",
+# "in 1990".
+_CALENDAR = re.compile(
+    rf"\b{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\s+(?:{MONTHS})\b(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{MONTHS})\s+{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\b(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{MONTHS}),?\s+\d{{4}}\b"
+    r"|\b(?:in|since|until|by|from|during|after|before|of)\s+(?:1\d{3}|20\d{2})\b",
+    re.IGNORECASE,
+)
+
+
 def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage]) -> bool:
     """A question asking outright for a date or a number ("When did it start?", "How much funding…")
     whose best sentence's paragraph holds none that the question does not already name: whatever
@@ -79,19 +92,31 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
     ambassador on 16 October" dates the sentences of the quote before it.
 
     A date counts when the paragraph names a year or a month or spaCy tags a DATE or TIME; a number,
-    when it has a digit or a number word or spaCy tags a quantity. Measured on SQuAD (docs/quality.md).
+    when it has a digit or a number word or spaCy tags a quantity, outside the calendar dates
+    ("12 and 13 November" is no count). Measured on SQuAD (docs/quality.md).
     """
     kind = asks_outright(asked.question)
     if kind is None:
         return False
     text = paragraph(passages[best.passage].text, best.sentence.start, best.sentence.end)
-    if type_match(kind, text, set(asked.words)):
+    if kind == "date" and type_match(kind, text, set(asked.words)):
         return False
     docs = parse([text])
-    if docs is None:  # without spaCy, only the patterns above can tell
+    if docs is None:  # without spaCy, the patterns alone are too coarse to refuse on
         return False
     question = asked.question.lower()
-    return not any(ent.label_ in FITS[kind] and ent.text.lower() not in question for ent in docs[0].ents)
+    ents = docs[0].ents
+    if kind == "number":
+        # A count or an amount is not in a calendar date: "On 12 and 13 November" says nothing of
+        # how many came. Durations ("three years") still count.
+        dates = [m.span() for m in _CALENDAR.finditer(text)]
+        dates += [(e.start_char, e.end_char) for e in ents if e.label_ in ("DATE", "TIME") and DATE.search(e.text)]
+        for start, end in dates:
+            text = text[:start] + " " * (end - start) + text[end:]
+        if type_match(kind, text, set(asked.words)):
+            return False
+        ents = tuple(e for e in ents if not any(start < e.end_char and e.start_char < end for start, end in dates))
+    return not any(ent.label_ in FITS[kind] and ent.text.lower() not in question for ent in ents)
 
 
 def paragraph(text: str, start: int, end: int) -> str:

@@ -19,8 +19,8 @@ from assistant.text import Sentence, content_terms, entities, sentences, words
 from index.keywords import stopwords
 from index.retrieve import Passage
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-DATE = re.compile(rf"\b(1\d{{3}}|20\d{{2}}|{_MONTHS})\b", re.IGNORECASE)
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATE = re.compile(rf"\b(1\d{{3}}|20\d{{2}}|{MONTHS})\b", re.IGNORECASE)
 NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|half|third|quarter|dozen)\b",

@@ -91,3 +91,18 @@ def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedd
     assert lacks("How many journals does it publish?")  # no number anywhere near the journals
     assert not lacks("Who publishes journals?")  # not a date or number question
     assert lacks("When did the academy, founded in 1952, move to Warsaw?")  # the question's own date does not count
+
+
+def test_a_calendar_date_is_no_count(embedder: Embedder) -> None:
+    text = "The workshop was held in Tashkent on 12 and 13 November 2025.\nIt lasted two days and drew 40 experts."
+
+    def lacks(question: str, paragraph_text: str) -> bool:
+        passage = replace(PASSAGE, text=paragraph_text, end=len(paragraph_text))
+        ranked = rank_sentences(question, [passage], embedder)
+        return lacks_asked_kind(analyse(question), ranked[0], [passage])
+
+    dated_only = text.split("\n")[0]
+    assert lacks("How many experts attended the workshop in Tashkent?", dated_only)
+    assert not lacks("When was the workshop in Tashkent held?", dated_only)
+    assert not lacks("How many experts attended the workshop in Tashkent?", text.replace("\n", " "))
+    assert not lacks("How many days did the workshop in Tashkent last?", "The workshop in Tashkent lasted two days.")
