@@ -80,7 +80,7 @@ _CALENDAR = re.compile(
     rf"\b{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\s+(?:{MONTHS})\b(?:,?\s+\d{{4}})?"
     rf"|\b(?:{MONTHS})\s+{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\b(?:,?\s+\d{{4}})?"
     rf"|\b(?:{MONTHS}),?\s+\d{{4}}\b"
-    r"|\b(?:in|since|until|by|from|during|after|before|of)\s+(?:1\d{3}|20\d{2})\b",
+    r"|\b(?:in|since|until|during)\s+(?:1\d{3}|20\d{2})\b",
     re.IGNORECASE,
 )
 
