@@ -245,4 +245,49 @@ def best_phrase(asked: Asked, text: str) -> Found:
     scores = scorer("span", SPAN_FEATURES).score(feature_matrix(found))
     order = np.argsort(-scores, kind="stable")
     runner_up = scores[order[1]] if len(order) > 1 else scores[order[0]] - 10.0
-    return Found(found[order[0]], float(scores[order[0]]), float(scores[order[0]] - runner_up))
+    best = found[order[0]]
+    if asks_for_several(asked.question):
+        best = whole_list(docs[0], best)
+    return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
+
+
+def asks_for_several(question: str) -> bool:
+    """"Which countries…", "What organisations…", "What are the three sources…": the question asks
+    for a plural noun."""
+    docs = parse([question])
+    if not docs:
+        return False
+    doc = docs[0]
+    for token in doc:
+        if token.lower_ not in ("which", "what"):
+            continue
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else token
+        if (token.head if token.dep_ == "det" else after).tag_ in ("NNS", "NNPS"):
+            return True
+        if after.lower_ in ("are", "were") and any(t.dep_ in ("nsubj", "attr") and t.tag_ in ("NNS", "NNPS") for t in after.children):
+            return True
+    return False
+
+
+def whole_list(doc: Doc, phrase: Phrase) -> Phrase:
+    """The whole list the phrase is an item of ("Norway" of "Norway and Belgium provided…"), when the
+    list is short (at most MAX_TOKENS tokens); else the phrase as it is."""
+    span = doc.char_span(phrase.start, phrase.end, alignment_mode="expand")
+    if span is None:
+        return phrase
+    first = span.root
+    while first.dep_ == "conj":
+        first = first.head
+    items, frontier = [first], [first]
+    while frontier:
+        for child in frontier.pop().children:
+            if child.dep_ == "conj":
+                items.append(child)
+                frontier.append(child)
+    if len(items) < 2:
+        return phrase
+    whole = doc[min(t.left_edge.i for t in items) : max(t.right_edge.i for t in items) + 1]
+    whole = _trimmed(whole)
+    if whole is None or len(whole) > MAX_TOKENS or not (whole.start <= span.start and span.end <= whole.end):
+        return phrase
+    return Phrase(whole.text, whole.start_char, whole.end_char, phrase.features)

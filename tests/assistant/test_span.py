@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from assistant.features import analyse
-from assistant.span import NOTHING, SPAN_FEATURES, best_phrase, candidates, feature_matrix, parse, phrases
+from assistant.span import NOTHING, SPAN_FEATURES, asks_for_several, best_phrase, candidates, feature_matrix, parse, phrases
 
 
 def test_candidates_are_entities_noun_chunks_and_subtrees() -> None:
@@ -46,6 +46,25 @@ def test_the_best_phrase_answers_what_is_asked() -> None:
     found = best_phrase(analyse("When was the company founded?"), sentence)
     assert found.phrase is not None and sentence[found.phrase.start : found.phrase.end] == "1990"
     assert found.margin > 0
+
+
+def test_a_question_asking_for_several_things_gets_the_whole_list() -> None:
+    assert asks_for_several("Which countries provided financial support?")
+    assert asks_for_several("What are the three sources of European Union law?")
+    assert not asks_for_several("Which country provided financial support?")
+    assert not asks_for_several("Who provided financial support?")
+    sentence = "Norway and Belgium provided financial support."
+    several = best_phrase(analyse("Which countries provided financial support?"), sentence).phrase
+    assert several is not None and sentence[several.start : several.end] == "Norway and Belgium"
+    one = best_phrase(analyse("Which country provided the most support?"), sentence).phrase
+    assert one is not None and one.text in ("Norway", "Belgium")
+    law = "The three sources of European Union law are primary law, secondary law and supplementary law."
+    found = best_phrase(analyse("What are the three sources of European Union law?"), law).phrase
+    assert found is not None and found.text == "primary law, secondary law and supplementary law"
+    # A list longer than a phrase may be stays the phrase the model chose.
+    long = "The causes were " + ", ".join(f"the long and costly war number {i}" for i in range(5)) + "."
+    chosen = best_phrase(analyse("What were the causes?"), long).phrase
+    assert chosen is not None and len(chosen.text.split()) <= 12
 
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
