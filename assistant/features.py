@@ -60,13 +60,19 @@ def answer_type(question: str) -> str | None:
 
 
 # Questions asking outright for a time or a quantity ("When did it start?", "In what year…", "How
-# many…"), unlike "What is it called when…" or "When a cell divides, …", where "when" opens a clause.
+# many…", "What is the budget of…"), unlike "What is it called when…" or "When a cell divides, …",
+# where "when" opens a clause.
 _ASKS_TIME = re.compile(
     r"^\W*when\s+(did|was|were|is|are|do|does|will|would|has|have|had|can|could|should|must|might)\b"
     r"|\b(what|which) (date|year|month|day|century|decade)\b",
     re.IGNORECASE,
 )
-_ASKS_QUANTITY = re.compile(r"\bhow (many|much)\b|\bwhat (share|percentage|proportion|number|amount)\b", re.IGNORECASE)
+_ASKS_QUANTITY = re.compile(
+    r"\bhow (many|much)\b|\bwhat (share|percentage|proportion|number|amount)\b"
+    r"|\bwhat (is|was|are|were) (the|its|their) (\w+ )?(budget|cost|price|population|salary|revenue|income|fee|tuition|"
+    r"enrollment|enrolment|attendance|gdp|percentage|amount|number)s?\b",
+    re.IGNORECASE,
+)
 
 
 def asks_outright(question: str) -> str | None:

@@ -71,6 +71,9 @@ def test_only_questions_asking_outright_for_a_date_or_a_number_are_checked_for_o
     assert asks_outright("In what year was the academy founded?") == "date"
     assert asks_outright("How many institutes does the academy run?") == "number"
     assert asks_outright("What share of cases involve providers abroad?") == "number"
+    assert asks_outright("What is the budget of the project?") == "number"
+    assert asks_outright("What was the total cost of the war?") == "number"
+    assert asks_outright("What is the area of research?") is None
     # "when" opening a clause asks for no time.
     assert asks_outright("What is it called when people rebel against unfair laws?") is None
     assert asks_outright("When a pathogen is eaten, which vesicle traps it?") is None
