@@ -11,6 +11,7 @@ them: an answer rarely repeats its question).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -248,6 +249,8 @@ def best_phrase(asked: Asked, text: str) -> Found:
     best = found[order[0]]
     if asks_for_several(asked.question):
         best = whole_list(docs[0], best)
+    elif asks_for_words(asked.question):
+        best = quotation(text, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
@@ -267,6 +270,37 @@ def asks_for_several(question: str) -> bool:
         if after.lower_ in ("are", "were") and any(t.dep_ in ("nsubj", "attr") and t.tag_ in ("NNS", "NNPS") for t in after.children):
             return True
     return False
+
+
+_SPEECH = frozenset(
+    "say says said state states stated add adds added tell tells told note notes noted emphasise emphasised "
+    "emphasize emphasized stress stressed declare declared announce announced explain explained argue argued "
+    "claim claimed mention mentioned".split()
+)
+# A quotation in a sentence: between its marks, or from an opening mark to the sentence's end, or
+# from its start to a closing mark (a quotation running over several sentences).
+_QUOTATION = re.compile(
+    r"(?:^|(?<=[\s(:]))[\"“]\s*([^\"“”]{3,}?[^\s\"“”])[\"”]"
+    r"|(?:^|(?<=[\s(:]))[\"“]\s*([^\"“”]{3,})$"
+    r"|^\s*([^\"“”]{3,}?[^\s\"“”])[\"”](?=[\s,.;:!?]|$)"
+)
+
+
+def asks_for_words(question: str) -> bool:
+    """"What did he say?", "What did the ambassador emphasise?": the answer is what was said."""
+    docs = parse([question])
+    return bool(docs) and any(t.lower_ == "what" and t.dep_ in ("dobj", "obj") and t.head.lower_ in _SPEECH for t in docs[0])
+
+
+def quotation(text: str, phrase: Phrase) -> Phrase:
+    """The longest quotation of the sentence, without its marks; the phrase as it is without one."""
+    found = [(m.start(g), m.end(g)) for m in _QUOTATION.finditer(text) for g in (1, 2, 3) if m.group(g)]
+    if not found:
+        return phrase
+    start, end = max(found, key=lambda span: span[1] - span[0])
+    while end > start and text[end - 1] in ",.;:":
+        end -= 1
+    return Phrase(text[start:end], start, end, phrase.features)
 
 
 def whole_list(doc: Doc, phrase: Phrase) -> Phrase:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from assistant.features import analyse
-from assistant.span import NOTHING, SPAN_FEATURES, asks_for_several, best_phrase, candidates, feature_matrix, parse, phrases
+from assistant.span import NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, best_phrase, candidates, feature_matrix, parse, phrases
 
 
 def test_candidates_are_entities_noun_chunks_and_subtrees() -> None:
@@ -65,6 +65,20 @@ def test_a_question_asking_for_several_things_gets_the_whole_list() -> None:
     long = "The causes were " + ", ".join(f"the long and costly war number {i}" for i in range(5)) + "."
     chosen = best_phrase(analyse("What were the causes?"), long).phrase
     assert chosen is not None and len(chosen.text.split()) <= 12
+
+
+def test_a_question_about_what_was_said_gets_the_quotation() -> None:
+    assert asks_for_words("What did the ambassador say?") and asks_for_words("What did she emphasise?")
+    assert not asks_for_words("On what date did she say that?") and not asks_for_words("Who said it?")
+    said = 'The ambassador added: "We will join the convention next year." The minister agreed.'
+    found = best_phrase(analyse("What did the ambassador say?"), said).phrase
+    assert found is not None and said[found.start : found.end] == "We will join the convention next year"
+    # The end of a quotation that opened in the sentence before.
+    end = 'This meeting made the fight more effective," said Kevin Carty, the adviser.'
+    found = best_phrase(analyse("What did Kevin Carty say?"), end).phrase
+    assert found is not None and found.text == "This meeting made the fight more effective"
+    # Without a quotation, the phrase the model chose.
+    assert best_phrase(analyse("What did he say about the plan?"), "He said the plan was good.").phrase is not None
 
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
