@@ -237,30 +237,27 @@ NOTHING = Found(None, -10.0, 0.0)
 
 def best_phrase(asked: Asked, text: str) -> Found:
     """The likeliest answer phrase of `text` for the question (NOTHING without candidates or spaCy)."""
-    docs = parse([text])
+    docs = parse([text, asked.question])
     if not docs:
         return NOTHING
-    found = phrases(asked, docs[0])
+    sentence, question = docs
+    found = phrases(asked, sentence)
     if not found:
         return NOTHING
     scores = scorer("span", SPAN_FEATURES).score(feature_matrix(found))
     order = np.argsort(-scores, kind="stable")
     runner_up = scores[order[1]] if len(order) > 1 else scores[order[0]] - 10.0
     best = found[order[0]]
-    if asks_for_several(asked.question):
-        best = whole_list(docs[0], best)
-    elif asks_for_words(asked.question):
+    if asks_for_several(question):
+        best = whole_list(sentence, best)
+    elif asks_for_words(question):
         best = quotation(text, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
-def asks_for_several(question: str) -> bool:
-    """"Which countries…", "What organisations…", "What are the three sources…": the question asks
-    for a plural noun."""
-    docs = parse([question])
-    if not docs:
-        return False
-    doc = docs[0]
+def asks_for_several(doc: Doc) -> bool:
+    """"Which countries…", "What organisations…", "What are the three sources…": the parsed question
+    asks for a plural noun."""
     for token in doc:
         if token.lower_ not in ("which", "what"):
             continue
@@ -286,10 +283,9 @@ _QUOTATION = re.compile(
 )
 
 
-def asks_for_words(question: str) -> bool:
-    """"What did he say?", "What did the ambassador emphasise?": the answer is what was said."""
-    docs = parse([question])
-    return bool(docs) and any(t.lower_ == "what" and t.dep_ in ("dobj", "obj") and t.head.lower_ in _SPEECH for t in docs[0])
+def asks_for_words(doc: Doc) -> bool:
+    """"What did he say?", "What did the ambassador emphasise?": the parsed question asks for what was said."""
+    return any(t.lower_ == "what" and t.dep_ in ("dobj", "obj") and t.head.lower_ in _SPEECH for t in doc)
 
 
 def quotation(text: str, phrase: Phrase) -> Phrase:
