@@ -162,7 +162,9 @@ def stage_ingest(
                 "first": "encode" if encode_first else "ingest", "bare_encode_seconds": round(encode_seconds, 2),
                 "ingest_seconds": round(ingest_seconds, 2), "ratio": round(ingest_seconds / encode_seconds, 3),
             })
-        median = sorted(rounds, key=lambda r: r["ratio"])[(len(rounds) - 1) // 2]
+        # Two rounds can share a ratio to three places: the index says which one is reported.
+        median_round = sorted(range(len(rounds)), key=lambda n: rounds[n]["ratio"])[(len(rounds) - 1) // 2]
+        median = rounds[median_round]
         encode_seconds, ingest_seconds = median["bare_encode_seconds"], median["ingest_seconds"]
         entry: dict[str, Any] = {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -175,6 +177,7 @@ def stage_ingest(
             "ingest_seconds": round(ingest_seconds, 2),
             "ratio": median["ratio"],
             "rounds": rounds,
+            "median_round": median_round,
             "chunks_per_second": round(len(texts) / ingest_seconds, 1),
             "load_average": [load_before, load_average()],
         }
