@@ -47,7 +47,11 @@ def sentences(text: str) -> list[Sentence]:
 
 @cache
 def _stem(word: str) -> str:
-    return str(_stemmer().stem(word))
+    # British spellings as American first: "organised" and "organized" are one word to a reader,
+    # two stems to Porter ("organis", "organ").
+    from breame.spelling import get_american_spelling
+
+    return str(_stemmer().stem(get_american_spelling(word)))
 
 
 @cache

@@ -32,6 +32,14 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in (m.lower() for m in _TOKEN.findall(text)) if t not in stopwords()))
 
 
+def with_other_spellings(words: Sequence[str]) -> list[str]:
+    """`words`, each followed by its other English spelling when it has one ("organised", "organized";
+    "color", "colour"): FTS5's Porter stems keep them apart ("organis", "organ")."""
+    from breame.spelling import get_american_spelling, get_british_spelling
+
+    return list(dict.fromkeys(v for w in words for v in (w, get_american_spelling(w), get_british_spelling(w))))
+
+
 def match_any(words: Sequence[str]) -> str | None:
     """An FTS5 query matching any of `words`; each quoted, so nothing is syntax. None for no words."""
     return " OR ".join(f'"{word}"' for word in words) or None

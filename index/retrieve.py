@@ -18,7 +18,7 @@ from functools import cached_property
 
 from index.catalog import Catalog, ChunkRecord, DocumentRecord
 from index.embedder import Embedder
-from index.keywords import content_words
+from index.keywords import content_words, with_other_spellings
 from index.postings import Postings, QueryTokenizer
 from index.settings import IndexSettings
 from index.store import Vectors
@@ -174,7 +174,7 @@ class Retriever:
 
     def keyword_search(self, query: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids by BM25, from the postings in memory when they are current, else from FTS5."""
-        words = content_words(query)
+        words = with_other_spellings(content_words(query))
         postings = self._current_postings()
         if postings is not None:
             terms = self._query_terms.terms(words)
@@ -196,7 +196,7 @@ class Retriever:
         word, so one common word can multiply a query's cost, while its low IDF adds little to the
         ranking (docs/performance.md measures both).
         """
-        return self._prune(content_words(query), self.catalog.word_rows)
+        return self._prune(with_other_spellings(content_words(query)), self.catalog.word_rows)
 
     def _prune(self, words: list[str], count_rows: Callable[[list[str]], dict[str, int]]) -> list[str]:
         settings = self.settings

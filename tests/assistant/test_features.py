@@ -68,3 +68,12 @@ def test_units_keep_neighbouring_terms_and_skip_fragments() -> None:
     found = units([_passage("Short one. The academy was founded in 1952. It has many members today.")])
     assert [u.sentence.text for u in found] == ["The academy was founded in 1952.", "It has many members today."]
     assert "member" in found[0].context and "member" not in found[0].terms
+
+
+def test_british_and_american_spellings_are_one_word(embedder: Embedder) -> None:
+    from assistant.text import content_terms
+
+    assert content_terms("Who organised the grey colour scheme?") == content_terms("Who organized the gray color scheme?")
+    ranked = rank_sentences("Who organised the workshop?", [ACADEMY, _passage("The workshop was organized by the academy.", 1)], embedder)
+    assert ranked[0].sentence.text == "The workshop was organized by the academy."
+    assert set(content_terms("organised workshop")) <= ranked[0].terms

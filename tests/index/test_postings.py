@@ -25,6 +25,7 @@ EXTRA_QUERIES = [
     "2019 85 per cent electronic evidence",
     "foo_bar cybercrime",
     "zzyzx quokka",
+    "Who organised the grey colour?",
     "the of and",
 ]
 NOTES = {
@@ -161,3 +162,29 @@ def test_a_copy_that_cannot_be_read_leaves_fts5_answering(
     assert "searching it on disk from now on" in caplog.text
     hits = large.retriever.search("Which law is Kyrgyzstan drafting?")
     assert hits and hits[0].doc_id == "000_92d15d5cd8394714.txt" and hits[0].keyword_rank is not None
+
+
+def test_either_english_spelling_finds_the_other(tmp_path: Path, embedder: Embedder) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "us.txt").write_text("The organizers painted the gray annex in a bright color.\n", encoding="utf-8")
+    (folder / "uk.txt").write_text("The programme was catalogued by the harbour's archivists.\n", encoding="utf-8")
+    (folder / "other.txt").write_text("The annex and the archive share a courtyard.\n", encoding="utf-8")
+    settings = IndexSettings(data_dir=tmp_path / "data", keyword_prune_from=0, keyword_memory_from=0)
+    collection = Collection(settings, embedder=embedder)
+    collection.ingest([folder])
+    retriever = collection.retriever
+    # Each word with its other spelling; those no chunk holds are left out (keyword_prune_from=0).
+    assert retriever.keyword_words("Who organised the grey colour?") == ["organized", "gray", "color"]
+
+    def found(question: str) -> str:
+        chunk_id = retriever.keyword_search(question, 1)[0][0]
+        return Path(collection.catalog.chunks([chunk_id])[chunk_id].doc_id).name
+
+    for in_memory in (False, True):
+        if in_memory:
+            retriever.keep_keywords_in_memory()
+            assert retriever.wait_for_keywords_in_memory(timeout=30)
+        assert found("Who organised the grey colour?") == "us.txt"
+        assert found("Which program was cataloged in the harbor?") == "uk.txt"
+    collection.close()
