@@ -28,7 +28,7 @@ from index.keywords import stopwords
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,8 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = whole_list(sentence, best)
     elif asks_for_words(question):
         best = quotation(text, best)
+    elif (verb := asks_who_did(question)) is not None:
+        best = doer(sentence, verb, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
@@ -308,12 +310,7 @@ def whole_list(doc: Doc, phrase: Phrase) -> Phrase:
     first = span.root
     while first.dep_ == "conj":
         first = first.head
-    items, frontier = [first], [first]
-    while frontier:
-        for child in frontier.pop().children:
-            if child.dep_ == "conj":
-                items.append(child)
-                frontier.append(child)
+    items = _conjuncts(first)
     if len(items) < 2:
         return phrase
     whole = doc[min(t.left_edge.i for t in items) : max(t.right_edge.i for t in items) + 1]
@@ -321,3 +318,54 @@ def whole_list(doc: Doc, phrase: Phrase) -> Phrase:
     if whole is None or len(whole) > MAX_TOKENS or not (whole.start <= span.start and span.end <= whole.end):
         return phrase
     return Phrase(whole.text, whole.start_char, whole.end_char, phrase.features)
+
+
+def asks_who_did(doc: Doc) -> Token | None:
+    """The verb of "Who organised the workshop?": "who" is its subject, in the active voice."""
+    for token in doc:
+        verb = token.head
+        if token.lower_ == "who" and token.dep_ == "nsubj" and verb.pos_ == "VERB":
+            if not any(child.dep_ in ("auxpass", "nsubjpass") for child in verb.children):
+                return verb
+    return None
+
+
+def doer(doc: Doc, verb: Token, phrase: Phrase) -> Phrase:
+    """Who did it, when the sentence says it in the passive ("…, organized by the OSCE Transnational
+    Threats Department in co-operation with…" for "Who organised…?"): the agent with its list and
+    its "of" phrase, without the phrases after them; the phrase as it is otherwise."""
+    asked = content_terms(verb.text)[:1]
+    if not asked:
+        return phrase
+    for token in doc:
+        if token.pos_ not in ("VERB", "AUX") or content_terms(token.text)[:1] != asked:
+            continue
+        for by in (child for child in token.children if child.dep_ == "agent"):
+            head = next((child for child in by.children if child.dep_ == "pobj"), None)
+            if head is None:
+                continue
+            # "by the work of British bacteriologist J. F. D. Shrewsbury": the doer is the name.
+            if head.pos_ == "NOUN" and not head.ent_type_:
+                head = next((o for o in _of_objects(head) if o.pos_ == "PROPN" or o.ent_type_), head)
+            items = _conjuncts(head)
+            end = max(max([t.i, *(o.right_edge.i for o in _of_objects(t))]) for t in items)
+            found = _trimmed(_whole_words(doc[head.left_edge.i : end + 1]))
+            if found is not None and len(found) <= MAX_TOKENS:
+                return Phrase(found.text, found.start_char, found.end_char, phrase.features)
+    return phrase
+
+
+def _of_objects(token: Token) -> list[Token]:
+    """The objects of the token's "of" phrases ("member states" of "the courts of member states")."""
+    return [o for p in token.children if p.dep_ == "prep" and p.lower_ == "of" for o in p.children if o.dep_ == "pobj"]
+
+
+def _conjuncts(first: Token) -> list[Token]:
+    """The items of the list `first` opens ("Norway", "Belgium" of "Norway and Belgium"), first included."""
+    items, frontier = [first], [first]
+    while frontier:
+        for child in frontier.pop().children:
+            if child.dep_ == "conj":
+                items.append(child)
+                frontier.append(child)
+    return items

@@ -7,7 +7,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from assistant.features import analyse
-from assistant.span import NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, best_phrase, candidates, feature_matrix, parse, phrases
+from assistant.span import (
+    NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, asks_who_did, best_phrase, candidates, feature_matrix, parse, phrases,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -88,6 +90,24 @@ def test_a_question_about_what_was_said_gets_the_quotation() -> None:
     assert found is not None and found.text == "This meeting made the fight more effective"
     # Without a quotation, the phrase the model chose.
     assert best_phrase(analyse("What did he say about the plan?"), "He said the plan was good.").phrase is not None
+
+
+def test_a_question_about_who_did_it_gets_the_doer_of_a_passive_sentence() -> None:
+    assert asks_who_did(_parsed("Who organised the workshop?")) is not None
+    assert asks_who_did(_parsed("Who was the workshop opened by?")) is None and asks_who_did(_parsed("What did he organise?")) is None
+    held = (
+        "The Central Asian Regional Workshop on Requesting Electronic Evidence Across Borders was organized "
+        "by the OSCE Transnational Threats Department in co-operation with the OSCE Project Co-ordinator in Uzbekistan."
+    )
+    found = best_phrase(analyse("Who organised the workshop?"), held).phrase
+    assert found is not None and held[found.start : found.end] == "OSCE Transnational Threats Department"
+    # The whole list and the "of" phrase are the doer; the name, when the doer is someone's work.
+    enforced = "EU law is enforced by the courts of member states and the Commission, as the treaties provide."
+    found = best_phrase(analyse("Who can enforce EU law?"), enforced).phrase
+    assert found is not None and found.text == "courts of member states and the Commission"
+    work = "The theory was first challenged by the work of British bacteriologist J. F. D. Shrewsbury in 1970."
+    found = best_phrase(analyse("Who challenged the theory first?"), work).phrase
+    assert found is not None and found.text == "British bacteriologist J. F. D. Shrewsbury"
 
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
