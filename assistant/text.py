@@ -45,13 +45,17 @@ def sentences(text: str) -> list[Sentence]:
     return found
 
 
+# Verbs of saying whose past Porter cannot stem to the present: "What did she say?" of "…," said she.
+_SAID = {"said": "say", "told": "tell", "spoke": "speak", "spoken": "speak", "wrote": "write", "written": "write"}
+
+
 @cache
 def _stem(word: str) -> str:
     # British spellings as American first: "organised" and "organized" are one word to a reader,
     # two stems to Porter ("organis", "organ").
     from breame.spelling import get_american_spelling
 
-    return str(_stemmer().stem(get_american_spelling(word)))
+    return str(_stemmer().stem(_SAID.get(word) or get_american_spelling(word)))
 
 
 @cache

@@ -66,6 +66,13 @@ def test_the_assistant_refuses_below_the_threshold_and_says_why(make_assistant) 
     assert strict.answer_span is None and strict.related
 
 
+def test_a_question_about_what_someone_said_finds_said(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    # "say" and "said" are one word to the evidence checks: the quotation is answered, not refused.
+    answer = make_assistant().answer("What did Kevin Carty say?")
+    assert not answer.refused, answer.answerability
+    assert answer.answer_span is not None and "fight against organized crime more effective" in answer.answer_span.text
+
+
 def test_only_questions_asking_outright_for_a_date_or_a_number_are_checked_for_one() -> None:
     assert asks_outright("When did the project start?") == "date"
     assert asks_outright("In what year was the academy founded?") == "date"
