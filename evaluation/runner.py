@@ -61,6 +61,9 @@ def evaluate_case(assistant: Assistant, case: Case, judge: LLM | None = None) ->
         "evidence": answer.evidence,
         "refusal_reason": answer.refusal_reason,
         "retrieved": [p.source for p in answer.passages],
+        # What verification did with each generated sentence, and why the extractive answer was given.
+        "verification": [v.model_dump(mode="json") for v in answer.verification],
+        "fallback": answer.generation.fallback if answer.generation else None,
         "metrics": metrics,
         "latency_ms": round(latency, 1),
     }

@@ -49,6 +49,18 @@ def test_smollm2_in_process(make_assistant, sample_index) -> None:  # type: igno
 
 
 @pytest.mark.slow
+def test_an_evaluation_records_what_verification_did(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """A user trying a larger model reads, per case, which generated sentences were kept or dropped."""
+    from evaluation.runner import evaluate_case
+    from evaluation.testset import Case
+
+    row = evaluate_case(make_assistant(answerer="llm"), Case(id="q1", question=KEPT_QUESTION, reference_answers=["Law on Digital Evidence"]))
+    assert row["verification"] and {v["action"] for v in row["verification"]} <= {"kept", "recited", "dropped"}
+    assert all(isinstance(v["sentence"], str) and 0.0 <= v["support"] <= 1.0 for v in row["verification"])
+    assert row["fallback"] is None and row["metrics"]["contains_answer"] == 1.0
+
+
+@pytest.mark.slow
 def test_a_verified_generated_sentence_is_what_the_user_sees(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
     """Not the extractive fallback: the model's own sentence, checked and cited."""
     answer = make_assistant(answerer="llm").answer(KEPT_QUESTION)
