@@ -238,7 +238,8 @@ class Assistant:
         """What a generated answer becomes: its verified sentences, cited; a refusal when the model
         declined; else the extractive answer (whatever the model wrote, nothing unverified is shown)."""
         given = list(passages[: self.settings.llm_passages])
-        checked = verify(generation.generated, given, self.retriever.embedder, self.settings.min_support)
+        asked = question if standalone == question else f"{standalone} {question}"
+        checked = verify(generation.generated, given, self.retriever.embedder, self.settings.min_support, asked)
         verification = tuple(
             Verification(sentence=c.sentence, cited=c.cited, passage=None if c.passage is None else c.passage + 1, support=round(c.support, 3), action=c.action)
             for c in checked

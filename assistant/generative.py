@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.support import support_many
-from assistant.text import entities, markers, sentences, strip_markers
+from assistant.text import content_terms, entities, markers, sentences, strip_markers
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -75,13 +75,19 @@ class Checked:
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
-def verify(text: str, passages: Sequence[Passage], embedder: Embedder, min_support: float) -> list[Checked]:
+def verify(
+    text: str, passages: Sequence[Passage], embedder: Embedder, min_support: float, question: str = ""
+) -> list[Checked]:
     """Check every sentence of `text` against the passages it cites, then against all of them.
 
     A list item is checked together with the line that introduces it ("The funders were:"), since
-    a bare "- Russia" is true of any passage that names Russia.
+    a bare "- Russia" is true of any passage that names Russia. With the `question`, what a sentence
+    adds to it must be what the supporting sentence says (`support_many`'s `asked`). A sentence the
+    model repeats (small models loop) is dropped after its first time: it adds nothing.
     """
+    asked = content_terms(question)
     checked = []
+    seen: dict[str, float] = {}  # each statement checked so far, with its support
     texts = [p.text for p in passages]
     lead_in = ""
     for piece in sentences(text):
@@ -97,9 +103,14 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, min_suppo
             continue
         statement = f"{lead_in} {claim}" if is_item and lead_in else claim
         cited = tuple(markers(piece.text))
+        repeat = " ".join(statement.lower().split())
+        if repeat in seen:
+            checked.append(Checked(statement, cited, None, "", seen[repeat], "dropped"))
+            continue
         valid = [n - 1 for n in cited if 1 <= n <= len(passages)]
         # A list item must itself name what it claims; its lead-in only adds the context.
-        scores = support_many(statement, texts, embedder, names=entities(claim) if is_item else None)
+        scores = support_many(statement, texts, embedder, names=entities(claim) if is_item else None, asked=asked)
+        seen[repeat] = max((s.score for s in scores), default=0.0)
         best_cited = max(valid, key=lambda i: scores[i].score, default=None)
         if best_cited is not None and scores[best_cited].score >= min_support:
             chosen, action = best_cited, "kept"

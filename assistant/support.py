@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.features import matches
 from assistant.text import Sentence, content_terms, contains_word, entities, sentences, strip_markers
 from index.embedder import Embedder
 
 # Embedding similarity at which a paraphrase counts as saying the same thing.
 SEMANTIC_FLOOR = 0.55
+# The share of what a statement adds to its question that the supporting sentence must hold.
+MIN_ADDED = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,24 @@ def support(statement: str, passage: str, embedder: Embedder | None = None) -> S
 
 
 def support_many(
-    statement: str, passages: Sequence[str], embedder: Embedder | None = None, names: set[str] | None = None
+    statement: str,
+    passages: Sequence[str],
+    embedder: Embedder | None = None,
+    names: set[str] | None = None,
+    asked: Sequence[str] = (),
 ) -> list[Support]:
-    """Support of `statement` by each passage; `names` overrides which names and numbers must appear."""
+    """Support of `statement` by each passage; `names` overrides which names and numbers must appear.
+
+    `asked` are the content terms of the question the statement answers. What the statement adds
+    to them must be in the supporting sentence: at least `MIN_ADDED` of its terms (near stems count
+    0.7). A statement that only restates the question, or wraps the question's words around an
+    unsupported answer, is no support however similar it reads to a sentence on the topic.
+    """
     claim = strip_markers(statement)
     terms = set(content_terms(claim))
     names = entities(claim) if names is None else names
+    known = set(asked)
+    added = [t for t in terms if t not in known]
     split = [sentences(p) for p in passages]
     flat = [s for group in split for s in group]
     semantic = _similarities(claim, [s.text for s in flat], embedder)
@@ -58,10 +73,20 @@ def support_many(
             score = max(lexical, paraphrase)
             if missing:
                 score *= 0.3  # a wrong name or number is not support, however similar the rest
+            if asked and _added_share(added, sentence.text) < MIN_ADDED:
+                score *= 0.3  # the sentence does not say what the statement adds to the question
             if score > best.score or best.sentence is None:
                 best = Support(score, sentence, lexical, sim, missing)
         results.append(best)
     return results
+
+
+def _added_share(added: Sequence[str], text: str) -> float:
+    """How much of what a statement adds to its question (`added`, content terms) `text` holds."""
+    if not added:
+        return 0.0
+    found = frozenset(content_terms(text))
+    return sum(matches(t, found) for t in added) / len(added)
 
 
 def _similarities(claim: str, texts: list[str], embedder: Embedder | None) -> np.ndarray:

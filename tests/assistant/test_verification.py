@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.generative import build_messages, verify
-from assistant.support import support
+from assistant.support import support, support_many
+from assistant.text import content_terms
 
 
 def test_wrong_country_and_invented_funder_are_dropped(sample_index) -> None:  # type: ignore[no-untyped-def]
@@ -23,11 +24,32 @@ def test_wrong_country_and_invented_funder_are_dropped(sample_index) -> None:  #
     assert "Kazakhstan is preparing to join the Budapest Convention" in passages[kazakhstan.passage].text
 
 
+def test_a_sentence_the_model_repeats_is_shown_once(sample_index) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2 can loop, writing one sentence eight times over: the answer keeps it once."""
+    passages = sample_index.retriever.search("Which country is preparing to join the Budapest Convention?", k=4)
+    generated = "Kazakhstan is preparing to join the Budapest Convention on Cybercrime [1]. " * 3
+    checked = verify(generated, passages, sample_index.embedder, min_support=0.6)
+    assert checked[0].action in ("kept", "recited")
+    assert [c.action for c in checked[1:]] == ["dropped", "dropped"]
+
+
 def test_support_needs_the_same_names_and_numbers(embedder) -> None:  # type: ignore[no-untyped-def]
     passage = "Norway and Belgium provided financial support. The meeting took place on 1 July 2009."
     assert support("Norway and Belgium paid for the meeting.", passage, embedder).score >= 0.6
     assert support("Norway and Denmark paid for the meeting.", passage, embedder).score < 0.6
     assert support("The meeting took place on 1 July 2010.", passage, embedder).score < 0.6
+
+
+def test_a_sentence_must_say_what_it_adds_to_the_question(embedder) -> None:  # type: ignore[no-untyped-def]
+    """A small model wraps the question's words around an answer no passage gives: the words it adds
+    must be the supporting sentence's, however close the whole reads to it."""
+    passage = "The meeting was organized by the OSCE Centre in Astana. Norway and Belgium provided financial support for the meeting."
+    asked = content_terms("Who provided financial support for the meeting in Astana?")
+    invented = "Financial support for the meeting was provided by several governments."
+    answered = "The meeting got financial support from Norway and Belgium."
+    assert support_many(invented, [passage], embedder)[0].score >= 0.6, "without the question it reads as support"
+    assert support_many(invented, [passage], embedder, asked=asked)[0].score < 0.6
+    assert support_many(answered, [passage], embedder, asked=asked)[0].score >= 0.6
 
 
 def test_passages_are_data_not_instructions(sample_index) -> None:  # type: ignore[no-untyped-def]
