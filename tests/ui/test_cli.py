@@ -100,7 +100,12 @@ def test_watch_keeps_a_folder_in_sync(tmp_path: Path, corpus_copy: Path) -> None
     data = tmp_path / "data"
     env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
     log = (tmp_path / "watch.log").open("w")
-    watcher = subprocess.Popen([ASKDOCS, "ingest", "--watch", str(corpus_copy)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    # Ctrl-C is the user's way to stop it: the child must not inherit an ignored SIGINT from whatever
+    # ran before in this test process (Python only installs its handler when SIGINT is not ignored).
+    watcher = subprocess.Popen(
+        [ASKDOCS, "ingest", "--watch", str(corpus_copy)], stdout=log, stderr=subprocess.STDOUT, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         _wait_for(lambda: "watching" in (tmp_path / "watch.log").read_text())
         assert _documents(data) == {p.name for p in corpus_copy.glob("*.txt")}
@@ -124,7 +129,10 @@ def test_watch_keeps_a_folder_in_sync(tmp_path: Path, corpus_copy: Path) -> None
             watcher.kill()
             watcher.wait(10)
         log.close()
-    assert watcher.returncode == 0, f"exit {watcher.returncode} (-9: still running 60 s after Ctrl-C)\n" + (tmp_path / "watch.log").read_text()
+    assert watcher.returncode == 0, (
+        f"exit {watcher.returncode} (-9: still running 60 s after Ctrl-C; SIGINT here: {signal.getsignal(signal.SIGINT)})\n"
+        + (tmp_path / "watch.log").read_text()
+    )
     hits = json.loads(run("search", "When does the harbour of Aktau reopen?", "-k", "1", "--json", data_dir=data).stdout)
     assert "9 June" in hits[0]["text"]
 
