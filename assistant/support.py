@@ -64,7 +64,8 @@ def support_many(
     for group in split:
         best = Support(0.0, None, 0.0, 0.0, tuple(sorted(names)))
         for sentence in group:
-            lexical = len(terms & set(content_terms(sentence.text))) / len(terms) if terms else 0.0
+            its_terms = frozenset(content_terms(sentence.text))
+            lexical = len(terms & its_terms) / len(terms) if terms else 0.0
             missing = tuple(sorted(n for n in names if not contains_word(sentence.text, n)))
             sim = float(semantic[index]) if len(semantic) else 0.0
             index += 1
@@ -73,7 +74,7 @@ def support_many(
             score = max(lexical, paraphrase)
             if missing:
                 score *= 0.3  # a wrong name or number is not support, however similar the rest
-            if asked and _added_share(added, sentence.text) < MIN_ADDED:
+            if asked and _added_share(added, its_terms) < MIN_ADDED:
                 score *= 0.3  # the sentence does not say what the statement adds to the question
             if score > best.score or best.sentence is None:
                 best = Support(score, sentence, lexical, sim, missing)
@@ -81,12 +82,11 @@ def support_many(
     return results
 
 
-def _added_share(added: Sequence[str], text: str) -> float:
-    """How much of what a statement adds to its question (`added`, content terms) `text` holds."""
+def _added_share(added: Sequence[str], its_terms: frozenset[str]) -> float:
+    """How much of what a statement adds to its question (`added`, content terms) a sentence holds."""
     if not added:
         return 0.0
-    found = frozenset(content_terms(text))
-    return sum(matches(t, found) for t in added) / len(added)
+    return sum(matches(t, its_terms) for t in added) / len(added)
 
 
 def _similarities(claim: str, texts: list[str], embedder: Embedder | None) -> np.ndarray:
