@@ -100,8 +100,9 @@ def test_watch_keeps_a_folder_in_sync(tmp_path: Path, corpus_copy: Path) -> None
     data = tmp_path / "data"
     env = {**os.environ, "ASKDOCS_DATA_DIR": str(data)}
     log = (tmp_path / "watch.log").open("w")
-    # Ctrl-C is the user's way to stop it: the child must not inherit an ignored SIGINT from whatever
-    # ran before in this test process (Python only installs its handler when SIGINT is not ignored).
+    # Ctrl-C is the user's way to stop it. A test run started in the background by a non-interactive
+    # shell (`make test &` in a script, as a CI runner may start it) has SIGINT ignored, a child
+    # inherits that, and Python then installs no KeyboardInterrupt handler: give the watcher the default.
     watcher = subprocess.Popen(
         [ASKDOCS, "ingest", "--watch", str(corpus_copy)], stdout=log, stderr=subprocess.STDOUT, env=env,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
