@@ -23,6 +23,7 @@ help:
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md, docs/performance.md)"
 	@echo "make train  install, retrain the answer scorers on SQuAD development articles (assistant/weights/)"
+	@echo "make lock   pin the releases installed in .venv into constraints.txt (after a deliberate upgrade)"
 
 # OCR of scanned PDFs runs Debian's Tesseract (pytesseract only drives it).
 install: $(STAMP)
