@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
-import re
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from evaluation.train import VECTOR_AND_TEXT_PACKAGES
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _pins() -> dict[str, str]:
     lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
     pairs = (line.split("==", 1) for line in lines if "==" in line)
-    return {re.sub(r"[-_.]+", "-", name).lower(): version.strip() for name, version in pairs}
+    return {canonicalize_name(name): version.strip() for name, version in pairs}
 
 
 def test_the_install_is_the_pinned_one_for_everything_the_models_depend_on() -> None:
