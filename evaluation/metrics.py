@@ -100,7 +100,8 @@ def case_metrics(case: Case, answer: Answer, passages: Sequence[dict[str, Any]],
     if case.answerable:
         scores["refused"] = float(answer.refused)
         if case.reference_answers:
-            text = strip_markers(answer.text)
+            # A refusal holds no answer, though its sentence may hold a short reference ("not").
+            text = "" if answer.refused else strip_markers(answer.text)
             scores["exact_match"] = exact_match(text, case.reference_answers)
             scores["f1"] = token_f1(text, case.reference_answers)
             scores["contains_answer"] = contains(text, case.reference_answers)

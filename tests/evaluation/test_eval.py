@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.metrics import contains, exact_match, normalize, retrieval_metrics, token_f1
+from assistant.answer import REFUSAL
+from assistant.models import Answer
+from evaluation.metrics import case_metrics, contains, exact_match, normalize, retrieval_metrics, token_f1
 from evaluation.runner import calibrate, failures
 from evaluation.testset import Case, TestSetError, load_testset
 from ingest.errors import InvalidInput
@@ -24,6 +26,16 @@ def test_squad_normalisation_and_scores() -> None:
     assert token_f1("Norway and Denmark", ["Norway and Belgium"]) == pytest.approx(2 / 3)
     assert contains("Funding came from Norway and Belgium [1].", ["norway and belgium"]) == 1.0
     assert contains("Norwayish", ["Norway"]) == 0.0
+
+
+def test_a_refusal_never_holds_the_answer() -> None:
+    # The refusal sentence ("The documents do not contain…") holds the word a reference may be.
+    case = Case(id="x", question="Can the President vote?", reference_answers=["do not have voting rights", "not"])
+    refused = Answer(question=case.question, text=REFUSAL, refused=True, refusal_reason="unanswerable")
+    scores = case_metrics(case, refused, [], None)
+    assert contains(REFUSAL, case.reference_answers) == 1.0
+    assert scores["contains_answer"] == scores["exact_match"] == scores["f1"] == scores["cited_answer"] == 0.0
+    assert scores["refused"] == 1.0
 
 
 def test_retrieval_metrics_against_sources_and_answer_passages() -> None:
