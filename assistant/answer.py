@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from assistant.answerability import answerability, default_threshold, lacks_asked_kind
+from assistant.answerability import checks, default_stated_threshold, default_threshold, lacks_asked_kind
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, rank_sentences, select, trim
@@ -130,8 +130,9 @@ class Assistant:
         timings["rank"] = _ms(started) - timings["condense"] - timings["retrieve"]
         asked = analyse(standalone, question)
         found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
-        answerable = answerability(asked, ranked, passages, found) if ranked else 0.0
+        answerable, stated = checks(asked, ranked, passages, found)
         min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
+        min_stated = default_stated_threshold() if self.settings.min_stated is None else self.settings.min_stated
 
         generation: Generation | None = None
         verification: tuple[Verification, ...] = ()
@@ -141,7 +142,7 @@ class Assistant:
             reason = "no_passages"
         elif evidence < self.settings.min_evidence:
             reason = "weak_evidence"
-        elif answerable < min_answerable or lacks_asked_kind(asked, ranked[0], passages):
+        elif answerable < min_answerable or stated < min_stated or lacks_asked_kind(asked, ranked[0], passages):
             # On topic, but the best evidence does not hold what is asked for.
             reason = "unanswerable"
         elif mode == "extractive":
@@ -171,6 +172,7 @@ class Assistant:
             passages=tuple(_retrieved(p) for p in passages),
             evidence=round(evidence, 4),
             answerability=round(answerable, 4),
+            stated=round(stated, 4),
             answer_span=span,
             verification=verification,
             generation=generation,

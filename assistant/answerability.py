@@ -4,9 +4,10 @@ The off-topic check (`min_evidence`) compares the question with the passages as 
 about the right topic but a fact the documents lack ("When was UNEP founded?" over a passage on the
 IPCC, which UNEP set up) passes it. This check looks closer: does the best sentence hold the
 question's specific words and names, the kind of fact asked for (a phrase the span scorer likes),
-and how clearly does it beat the other sentences? A small learned classifier
-(assistant/weights/answerable.txt, trained by `make train` on SQuAD v2.0 development articles)
-turns these into the probability that the question is answered by the evidence.
+and how clearly does it beat the other sentences? Two small learned classifiers turn these into
+probabilities: assistant/weights/answerable.txt that the question is answered by the evidence
+(trained by `make train` against SQuAD v2.0's unanswerable questions), stated.txt that the
+documents state the fact at all (trained against questions whose answer was cut from the article).
 """
 
 from __future__ import annotations
@@ -67,10 +68,24 @@ def answerability_features(asked: Asked, ranked: Sequence[Candidate], passages: 
 
 def answerability(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> float:
     """The probability (0-1) that the best evidence answers the question; 0 without candidates."""
+    return checks(asked, ranked, passages, span)[0]
+
+
+def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> tuple[float, float]:
+    """Two readings of the same features, (answerable, stated), each a probability (0-1); 0 without candidates.
+
+    `answerable` was trained against SQuAD v2.0's unanswerable questions, written to look answered
+    by their paragraph (a swapped name, a negation, a relation the text does not make); `stated`
+    against questions whose answer was cut from the article, the usual case in real documents: on
+    the topic, but the fact is never given. Each has its own threshold.
+    """
     if not ranked:
-        return 0.0
+        return 0.0, 0.0
     rows = answerability_features(asked, ranked, passages, span)
-    return float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0])
+    return (
+        float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0]),
+        float(scorer("stated", ANSWERABILITY_FEATURES).score(rows)[0]),
+    )
 
 
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -129,3 +144,8 @@ def paragraph(text: str, start: int, end: int) -> str:
 def default_threshold() -> float:
     """The refusal threshold chosen on the development articles when the classifier was trained."""
     return operating_point("min_answerable", 0.0)
+
+
+def default_stated_threshold() -> float:
+    """The second check's threshold, chosen on the development articles when it was trained."""
+    return operating_point("min_stated", 0.0)

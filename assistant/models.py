@@ -138,6 +138,7 @@ class Answer(BaseModel):
     doc_filter: tuple[str, ...] | None = None
     answer_span: AnswerSpan | None = None
     answerability: float | None = None  # probability that the evidence answers the question
+    stated: float | None = None  # probability that the documents state the asked-for fact at all
 
     def as_json(self) -> dict[str, Any]:
         """The `askdocs ask --json` contract."""
@@ -153,6 +154,7 @@ class Answer(BaseModel):
             "related": [r.model_dump() for r in self.related],
             "answer_span": self.answer_span.model_dump() if self.answer_span else None,
             "answerability": self.answerability,
+            "stated": self.stated,
             "standalone_query": self.standalone_query,
             "answerer": self.answerer,
             "timings_ms": self.timings_ms,

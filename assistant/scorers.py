@@ -2,7 +2,8 @@
 
 assistant/weights/ holds one model per job in LightGBM's own text format (no pickle):
 `sentence.txt` ranks candidate answer sentences, `span.txt` ranks phrases within a sentence,
-`answerable.txt` tells whether the best evidence holds what the question asks for. Beside them,
+`answerable.txt` tells whether the best evidence holds what the question asks for, `stated.txt`
+whether the documents state the asked-for fact at all. Beside them,
 `training.json` records what they were trained on (data, split, seed, date), their measured
 figures and the operating points chosen on the development data.
 """

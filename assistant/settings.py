@@ -28,6 +28,13 @@ class AssistantSettings(BaseModel):
         description="Refuse when the probability that the best sentence holds what the question asks for is "
         "below this (unset: the threshold chosen on development data when the classifier was trained; 0: off).",
     )
+    min_stated: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the probability that the documents state the asked-for fact at all is below this "
+        "(unset: the threshold chosen on development data when the classifier was trained; 0: off).",
+    )
     answer_spans: bool = Field(True, description="Mark the exact answer phrase inside the quoted sentence (answer_span).")
     min_support: float = Field(
         0.6, ge=0.0, le=1.0, description="A statement counts as supported by a passage at this support score or more."

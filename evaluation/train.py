@@ -4,15 +4,19 @@
     .venv/bin/python -m evaluation.train --work /tmp/t   # keep the imported corpus and index
 
 Only development articles are read (evaluation/splits.py): the v1.1 dev file's articles outside
-the held-out six, and the v2.0 dev file's unanswerable questions on those articles. They are
-ingested into a real index and every question goes through the same retrieval and features as
-`askdocs ask`. Three LightGBM models are trained with fixed seeds:
+the held-out six, the v2.0 dev file's unanswerable questions on those articles, and two copies of
+the articles with a fact cut from each paragraph (import_squad's `withhold`). They are ingested
+into real indexes and every question goes through the same retrieval and features as `askdocs
+ask`. Four LightGBM models are trained with fixed seeds:
 
 - sentence: ranks candidate sentences (label: the sentence holds a reference answer);
 - span: ranks phrases of a sentence (label: the phrase is a reference answer, SQuAD-normalised);
-- answerable: answerable against unanswerable questions, from the best evidence's features.
+- answerable: answerable against SQuAD v2.0's unanswerable questions (written to look answerable),
+  from the best evidence's features;
+- stated: answerable against questions whose answer was cut from the article (the documents are
+  on the topic but never state the fact), from the same features.
 
-The answerability classifier and the operating points see only out-of-fold scores (five folds by
+The classifiers and the operating points see only out-of-fold scores (five folds by
 article), so they are chosen on scores like the ones unseen documents get. The models go to
 assistant/weights/ in LightGBM's text format, with training.json recording the data, split, seed,
 date, parameters and the figures measured on the development data.
@@ -38,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.importers import import_squad
+from evaluation.importers import WITHHELD, import_squad
 from evaluation.metrics import contains, exact_match, token_f1
 from evaluation.splits import SQUAD_HELDOUT, squad_titles
 from evaluation.testset import Case, load_testset
@@ -56,6 +60,14 @@ MEAN_ANSWER_WORDS = 45.0
 # The sample corpus's own test set (development data too): its answerable questions must not be refused.
 SAMPLE = Path(__file__).resolve().parents[1] / "corpus"
 MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+# Copies of the development articles with one answer-holding sentence a paragraph cut out (the
+# `withhold` of import_squad): the second check learns from their questions what a fact the
+# documents never state looks like.
+WITHHELD_COPIES = (0, 1)
+# That check's threshold: the highest refusing at most this share of the answerable development
+# questions on its own (out of fold). A share of questions rather than of lost containment, so that
+# its cost carries over to documents the answerer handles better than the development articles.
+MAX_STATED_REFUSED = 0.01
 # Sentences of each question the span model learns from: those among the top few that hold the answer.
 SPAN_SENTENCES = 3
 
@@ -115,6 +127,7 @@ class Question:
     passages: list[Any]
     labels: np.ndarray  # per candidate sentence: holds a reference answer
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold sentence scores
+    withheld: bool = False  # its answer was cut from the article (import_squad's `withhold`)
 
     @property
     def answerable(self) -> bool:
@@ -133,7 +146,6 @@ def _folds(articles: Sequence[str]) -> list[np.ndarray]:
 
 def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
     """Import, ingest and describe every development question; returns them and what was read."""
-    from assistant.extractive import describe
     from index.collection import Collection
     from index.settings import IndexSettings
 
@@ -144,18 +156,52 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
     _, testset20 = import_squad(v20, work / "v2.0", titles=titles20)
     cases = load_testset(testset11) + [c for c in load_testset(testset20) if not c.answerable]
     # An unanswerable question's article is the one its id came from; both files share the ids' articles.
-    article_of = _articles(v20)
+    article_of = _articles(v11) | _articles(v20)
     settings = IndexSettings(data_dir=work / "data", embed_backend=FP32_BACKEND)
     index = Collection(settings)
     report = index.ingest([corpus], progress=True)
     print(f"ingested {len(titles11)} development articles ({report.embedded} chunks embedded)", file=sys.stderr)
     embedder = CachedEmbedder(index.embedder)
-    embedder.add([c.question for c in cases])
+    questions = _describe(cases, index, embedder, article_of)
+    index.close()
+    # The same articles with facts cut out (each paragraph's first and second answerable question in
+    # turn), asked of an index of their own: questions the documents are on the topic of but never answer.
+    withheld = 0
+    for n in WITHHELD_COPIES:
+        cut_corpus, cut_testset = import_squad(v11, work / f"v1.1-cut{n}", titles=titles11, withhold=n)
+        cut_index = Collection(IndexSettings(data_dir=work / f"data-cut{n}", embed_backend=FP32_BACKEND), embedder=index.embedder)
+        cut_index.ingest([cut_corpus], progress=True)
+        cut = _describe(load_testset(cut_testset), cut_index, embedder, article_of, withheld=True)
+        cut_index.close()
+        questions += cut
+        withheld += len(cut)
+    data = {
+        "files": {p.name: _sha256(p) for p in (v11, v20)},
+        "articles_v1.1": titles11,
+        "articles_v2.0": titles20,
+        "heldout_never_read": list(SQUAD_HELDOUT),
+        "questions": {
+            "answerable": sum(q.answerable for q in questions),
+            "unanswerable": sum(not q.answerable and not q.withheld for q in questions),
+            "answer_cut_from_the_article": withheld,
+        },
+        "answer_cut_from_the_article": f"import_squad(withhold=n) for n in {list(WITHHELD_COPIES)}, each copy in an index of its own",
+        "top_k": settings.top_k,
+        "embed_backend": settings.embed_backend,
+    }
+    return questions, data
+
+
+def _describe(cases: Sequence[Case], index: Any, embedder: CachedEmbedder, article_of: dict[str, str], withheld: bool = False) -> list[Question]:
+    """Each case through the same retrieval and candidate features as `askdocs ask`."""
     from tqdm import tqdm
 
-    retrieved = [index.retriever.search(c.question, settings.top_k) for c in tqdm(cases, desc="retrieving", unit="question")]
+    from assistant.extractive import describe
     from assistant.features import units
 
+    embedder.add([c.question for c in cases])
+    top_k = index.settings.top_k
+    retrieved = [index.retriever.search(c.question, top_k) for c in tqdm(cases, desc="retrieving", unit="question")]
     embedder.add([u.sentence.text for passages in retrieved for u in units(passages)])
     questions = []
     for case, passages in zip(tqdm(cases, desc="describing", unit="question"), retrieved, strict=True):
@@ -163,19 +209,9 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
         if not described.found:
             continue
         labels = np.array([contains(u.sentence.text, case.reference_answers) if case.answerable else 0.0 for u in described.found])
-        article = case.reference_sources[0] if case.reference_sources else article_of[case.id]
-        questions.append(Question(case, article, described, passages, labels))
-    index.close()
-    data = {
-        "files": {p.name: _sha256(p) for p in (v11, v20)},
-        "articles_v1.1": titles11,
-        "articles_v2.0": titles20,
-        "heldout_never_read": list(SQUAD_HELDOUT),
-        "questions": {"answerable": sum(q.answerable for q in questions), "unanswerable": sum(not q.answerable for q in questions)},
-        "top_k": settings.top_k,
-        "embed_backend": settings.embed_backend,
-    }
-    return questions, data
+        article = case.reference_sources[0] if case.reference_sources else article_of[case.id.removesuffix(WITHHELD)]
+        questions.append(Question(case, article, described, passages, labels, withheld=withheld))
+    return questions
 
 
 def _articles(path: Path) -> dict[str, str]:
@@ -204,14 +240,18 @@ def train_sentences(questions: list[Question]) -> tuple[Any, dict[str, float]]:
                   feature_name=list(SENTENCE_FEATURES))
         return model
 
+    fold_of: dict[str, Any] = {}  # article -> the model that did not see it
     for held in _folds([q.article for q in answerable]):
         model = fit([q for q, out in zip(answerable, held, strict=True) if not out])
         for q, out in zip(answerable, held, strict=True):
             if out:
                 q.scores = model.booster_.predict(q.described.rows)
+                fold_of[q.article] = model
     final = fit(answerable)
     for q in questions:
-        if not q.answerable:
+        if q.withheld:  # out of fold too, like the answerable questions it is told apart from
+            q.scores = fold_of[q.article].booster_.predict(q.described.rows)
+        elif not q.answerable:
             q.scores = final.booster_.predict(q.described.rows)
     figures = {
         "top1_contains_in_sample": float(np.mean([_top1(final.booster_.predict(q.described.rows), q.labels) for q in answerable])),
@@ -305,25 +345,17 @@ def _span_score(found: Sequence[Any], questions: Sequence[Question], metric: Any
     return float(np.mean([metric(f.phrase.text, q.case.reference_answers) if f.phrase else 0.0 for f, q in zip(found, questions, strict=True)]))
 
 
-def train_answerability(
-    questions: list[Question], spans: dict[str, Any], sample_floor: Any
-) -> tuple[Any, dict[str, float], float]:
-    """The answerability classifier on the v2.0 articles' questions, and its refusal threshold.
-
-    `sample_floor(model)` is the lowest probability the model gives an answerable question of the
-    sample corpus's test set: the threshold stays below it.
-    """
+def _checked(part: Sequence[Question], spans: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray]:
+    """A classifier of answerable questions against the others of `part`, on the answerability
+    features: (labels, the model trained on all of them, out-of-fold probabilities)."""
     import lightgbm as lgb
 
     from assistant.answerability import ANSWERABILITY_FEATURES, answerability_features
 
-    v2_articles = {q.article for q in questions if not q.answerable}
-    part = [q for q in questions if q.article in v2_articles]
     rows = np.vstack([
         answerability_features(q.described.asked, q.described.ranked(q.scores), q.passages, spans[q.case.id]) for q in part
     ])
     labels = np.array([float(q.answerable) for q in part])
-    contained = np.array([_top1(q.scores, q.labels) if q.answerable else 0.0 for q in part])
 
     def fit(mask: np.ndarray) -> Any:
         model = lgb.LGBMClassifier(**CLASSIFIER, **COMMON)
@@ -333,24 +365,66 @@ def train_answerability(
     out_of_fold = np.zeros(len(part))
     for held in _folds([q.article for q in part]):
         out_of_fold[held] = fit(~held).booster_.predict(rows[held])
-    final = fit(np.ones(len(part), dtype=bool))
-    answerable = labels == 1
-    squad_threshold = 0.0
-    for t in np.round(np.arange(0.0, 1.0, 0.005), 3):
-        loss = contained[answerable].mean() - (contained[answerable] * (out_of_fold[answerable] >= t)).mean()
-        if loss <= MAX_CONTAINMENT_LOSS:
-            squad_threshold = float(t)
-    lowest_sample = sample_floor(final)
-    threshold = min(squad_threshold, float(np.floor(lowest_sample * 200) / 200))
+    return labels, fit(np.ones(len(part), dtype=bool)), out_of_fold
+
+
+def _threshold(allowed: Any, model: Any, sample_floor: Any) -> tuple[float, float, float]:
+    """The highest threshold (in steps of 0.005) that `allowed(t)` accepts on the development data,
+    lowered under the sample corpus's lowest answerable probability: (threshold, the development
+    data's own, the sample's lowest)."""
+    squad_threshold = max((float(t) for t in np.round(np.arange(0.0, 1.0, 0.005), 3) if allowed(t)), default=0.0)
+    lowest_sample = sample_floor(model)
+    return min(squad_threshold, float(np.floor(lowest_sample * 200) / 200)), squad_threshold, lowest_sample
+
+
+def train_answerability(
+    questions: list[Question], spans: dict[str, Any], sample_floor: Any
+) -> tuple[Any, dict[str, float], float]:
+    """The answerability classifier on the v2.0 articles' questions, and its refusal threshold.
+
+    `sample_floor(model)` is the lowest probability the model gives an answerable question of the
+    sample corpus's test set: the threshold stays below it.
+    """
     from sklearn.metrics import roc_auc_score
 
+    v2_articles = {q.article for q in questions if not q.answerable and not q.withheld}
+    part = [q for q in questions if q.article in v2_articles and not q.withheld]
+    labels, final, out_of_fold = _checked(part, spans)
+    contained = np.array([_top1(q.scores, q.labels) if q.answerable else 0.0 for q in part])
+    answerable = labels == 1
+
+    def loss(t: float) -> float:
+        return float(contained[answerable].mean() - (contained[answerable] * (out_of_fold[answerable] >= t)).mean())
+
+    threshold, squad_threshold, lowest_sample = _threshold(lambda t: loss(t) <= MAX_CONTAINMENT_LOSS, final, sample_floor)
     figures = {
         "auc_out_of_fold": float(roc_auc_score(labels, out_of_fold)),
         "unanswerable_refused_out_of_fold": float(np.mean(out_of_fold[~answerable] < threshold)),
         "answerable_refused_out_of_fold": float(np.mean(out_of_fold[answerable] < threshold)),
-        "containment_loss_out_of_fold": float(
-            contained[answerable].mean() - (contained[answerable] * (out_of_fold[answerable] >= threshold)).mean()
-        ),
+        "containment_loss_out_of_fold": loss(threshold),
+        "questions": float(len(part)),
+        "threshold_from_squad": squad_threshold,
+        "lowest_answerable_sample_probability": lowest_sample,
+    }
+    return final, figures, threshold
+
+
+def train_stated(questions: list[Question], spans: dict[str, Any], sample_floor: Any) -> tuple[Any, dict[str, float], float]:
+    """The second check, "is the fact stated at all": every answerable development question against
+    the questions whose answer was cut from their article, and its refusal threshold (at most
+    MAX_STATED_REFUSED of the answerable questions refused out of fold, none of the sample corpus's)."""
+    from sklearn.metrics import roc_auc_score
+
+    part = [q for q in questions if q.answerable or q.withheld]
+    labels, final, out_of_fold = _checked(part, spans)
+    answerable = labels == 1
+    threshold, squad_threshold, lowest_sample = _threshold(
+        lambda t: np.mean(out_of_fold[answerable] < t) <= MAX_STATED_REFUSED, final, sample_floor
+    )
+    figures = {
+        "auc_out_of_fold": float(roc_auc_score(labels, out_of_fold)),
+        "withheld_refused_out_of_fold": float(np.mean(out_of_fold[~answerable] < threshold)),
+        "answerable_refused_out_of_fold": float(np.mean(out_of_fold[answerable] < threshold)),
         "questions": float(len(part)),
         "threshold_from_squad": squad_threshold,
         "lowest_answerable_sample_probability": lowest_sample,
@@ -433,11 +507,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="askdocs-train-sample-", ignore_cleanup_errors=True) as tmp:
         sample_floor = sample_probabilities(Path(tmp), sentence_model, span_model)
     answerable_model, answerable_figures, threshold = train_answerability(questions, spans, sample_floor)
+    stated_model, stated_figures, stated_threshold = train_stated(questions, spans, sample_floor)
     from assistant.settings import AssistantSettings
 
     margin, margin_figures = choose_margin(questions, AssistantSettings().max_answer_words)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, model in (("sentence", sentence_model), ("span", span_model), ("answerable", answerable_model)):
+    models = (("sentence", sentence_model), ("span", span_model), ("answerable", answerable_model), ("stated", stated_model))
+    for name, model in models:
         (args.out / f"{name}.txt").write_text(model.booster_.model_to_string(), encoding="utf-8")
     record = {
         "trained": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -446,15 +522,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "folds": f"{FOLDS} folds by article, for out-of-fold scores",
         "split": "evaluation/splits.py: SQuAD development articles only; the held-out articles are never read",
         "data": data,
-        "parameters": {"sentence": RANKER, "span": RANKER, "answerable": CLASSIFIER, "common": COMMON},
-        "operating_points": {"min_answerable": threshold, "second_sentence_margin": margin},
+        "parameters": {"sentence": RANKER, "span": RANKER, "answerable": CLASSIFIER, "stated": CLASSIFIER, "common": COMMON},
+        "operating_points": {"min_answerable": threshold, "min_stated": stated_threshold, "second_sentence_margin": margin},
         "operating_point_rules": {
             "min_answerable": f"highest threshold costing at most {MAX_CONTAINMENT_LOSS} containment on answerable SQuAD dev "
             "questions (out of fold) and refusing no answerable question of corpus/testsets/dev.jsonl",
+            "min_stated": f"highest threshold refusing at most {MAX_STATED_REFUSED} of the answerable SQuAD dev questions "
+            "(out of fold) and no answerable question of corpus/testsets/dev.jsonl",
             "second_sentence_margin": f"widest margin keeping out-of-fold answers at most {MEAN_ANSWER_WORDS} words on average",
         },
         "figures_on_development_data": {
-            "sentence": sentence_figures, "span": span_figures, "answerable": answerable_figures, "margins": margin_figures,
+            "sentence": sentence_figures, "span": span_figures, "answerable": answerable_figures, "stated": stated_figures,
+            "margins": margin_figures,
         },
         "seconds": round(time.perf_counter() - started, 1),
         "machine": {"cores": os.cpu_count(), "cpu": _cpu(), "python": platform.python_version()},

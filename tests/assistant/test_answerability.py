@@ -7,7 +7,8 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answerability import (
-    ANSWERABILITY_FEATURES, answerability, answerability_features, default_threshold, lacks_asked_kind, paragraph,
+    ANSWERABILITY_FEATURES, answerability, answerability_features, default_stated_threshold, default_threshold, lacks_asked_kind,
+    paragraph,
 )
 from assistant.extractive import rank_sentences
 from assistant.features import analyse, asks_outright
@@ -64,6 +65,16 @@ def test_the_assistant_refuses_below_the_threshold_and_says_why(make_assistant) 
     strict = make_assistant(min_answerable=min(1.0, answered.answerability + 0.01)).answer(question)
     assert strict.refused and strict.refusal_reason == "unanswerable" and not strict.citations
     assert strict.answer_span is None and strict.related
+
+
+def test_the_second_check_refuses_below_its_own_threshold(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    question = "Which law is Kyrgyzstan drafting?"
+    answered = make_assistant(min_answerable=0.0, min_stated=0.0).answer(question)
+    assert not answered.refused and answered.stated is not None and 0.0 < answered.stated < 1.0
+    assert answered.stated >= default_stated_threshold(), "the sample corpus's answerable question passes by default"
+    strict = make_assistant(min_answerable=0.0, min_stated=min(1.0, answered.stated + 0.01)).answer(question)
+    assert strict.refused and strict.refusal_reason == "unanswerable" and not strict.citations
+    assert strict.stated == answered.stated and strict.related
 
 
 def test_a_question_about_what_someone_said_finds_said(make_assistant) -> None:  # type: ignore[no-untyped-def]

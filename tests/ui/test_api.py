@@ -47,8 +47,8 @@ TESTSET = [
     {"id": "peru", "question": "What is the capital of Peru?", "answerable": False},
 ]
 ASK_KEYS = {
-    "id", "question", "answer", "refused", "citations", "related", "answer_span", "answerability", "standalone_query",
-    "answerer", "timings_ms",
+    "id", "question", "answer", "refused", "citations", "related", "answer_span", "answerability", "stated",
+    "standalone_query", "answerer", "timings_ms",
 }
 
 

@@ -81,6 +81,9 @@ class AskResponse(BaseModel):
         "(offsets in the document), or null."
     )
     answerability: float | None = Field(description="Probability (0-1) that the best evidence holds what the question asks for.")
+    stated: float | None = Field(
+        None, description="Probability (0-1) that the documents state the asked-for fact at all (the second refusal check)."
+    )
     standalone_query: str
     answerer: str
     timings_ms: dict[str, float]
