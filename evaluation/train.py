@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -95,11 +96,25 @@ VECTOR_AND_TEXT_PACKAGES = (
 )
 
 
-def _cpu() -> str:
-    """The CPU's model name (onnxruntime's kernels differ by CPU family), where Linux says it."""
+# The CPU flags of vector instructions, which decide the kernels onnxruntime runs.
+VECTOR_FLAGS = re.compile(r"^(sse4|avx|amx|fma|f16c)")
+
+
+def _cpu() -> dict[str, str]:
+    """The CPU as Linux describes it: onnxruntime picks its kernels by the vector instructions a CPU
+    has, and a virtual machine's model name ("Intel(R) Xeon(R) Processor") does not tell them apart."""
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text(encoding="utf-8").splitlines() if cpuinfo.is_file() else []
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.machine())
+    fields: dict[str, str] = {}
+    for line in lines:
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    vector = sorted(f for f in fields.get("flags", "").split() if VECTOR_FLAGS.match(f))
+    return {
+        "name": fields.get("model name", platform.machine()),
+        "family_model_stepping": " ".join(fields.get(k, "?") for k in ("cpu family", "model", "stepping")),
+        "vector_instructions": " ".join(vector),
+    }
 
 
 class CachedEmbedder:
