@@ -82,7 +82,7 @@ gate: install
 	$(BIN)/askdocs testset import-squad $(GATE_SQUAD11) --part heldout --withhold 0 --out $(GATE_DIR)/withheld > /dev/null && \
 	ASKDOCS_DATA_DIR=$(GATE_DIR)/withheld/data $(BIN)/askdocs ingest $(GATE_DIR)/withheld/corpus > /dev/null && \
 	ASKDOCS_DATA_DIR=$(GATE_DIR)/withheld/data $(BIN)/askdocs eval $(GATE_DIR)/withheld/testset.jsonl \
-	  --out $(GATE_DIR)/withheld/run --fail-under refusal_recall=0.1
+	  --out $(GATE_DIR)/withheld/run --fail-under refusal_recall=0.17
 
 # Benchmarks on the public datasets in ../shared/datasets (see docs/benchmarks.md).
 bench: install
