@@ -329,6 +329,7 @@ def load_answer_models(spans: bool = True) -> None:
     content_terms("stemming")
     scorer("sentence", SENTENCE_FEATURES)
     scorer("answerable", ANSWERABILITY_FEATURES)
+    scorer("stated", ANSWERABILITY_FEATURES)
     if spans:
         scorer("span", SPAN_FEATURES)
         pipeline()
