@@ -142,11 +142,15 @@ class Question:
     passages: list[Any]
     labels: np.ndarray  # per candidate sentence: holds a reference answer
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold sentence scores
-    withheld: bool = False  # its answer was cut from the article (import_squad's `withhold`)
 
     @property
     def answerable(self) -> bool:
         return self.case.answerable
+
+    @property
+    def withheld(self) -> bool:
+        """Its answer was cut from the article (import_squad's `withhold` marks its id)."""
+        return self.case.id.endswith(WITHHELD)
 
 
 def _sha256(path: Path) -> str:
@@ -181,15 +185,12 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
     index.close()
     # The same articles with facts cut out (each paragraph's first and second answerable question in
     # turn), asked of an index of their own: questions the documents are on the topic of but never answer.
-    withheld = 0
     for n in WITHHELD_COPIES:
         cut_corpus, cut_testset = import_squad(v11, work / f"v1.1-cut{n}", titles=titles11, withhold=n)
         cut_index = Collection(IndexSettings(data_dir=work / f"data-cut{n}", embed_backend=FP32_BACKEND), embedder=index.embedder)
         cut_index.ingest([cut_corpus], progress=True)
-        cut = _describe(load_testset(cut_testset), cut_index, embedder, article_of, withheld=True)
+        questions += _describe(load_testset(cut_testset), cut_index, embedder, article_of)
         cut_index.close()
-        questions += cut
-        withheld += len(cut)
     data = {
         "files": {p.name: _sha256(p) for p in (v11, v20)},
         "articles_v1.1": titles11,
@@ -198,7 +199,7 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
         "questions": {
             "answerable": sum(q.answerable for q in questions),
             "unanswerable": sum(not q.answerable and not q.withheld for q in questions),
-            "answer_cut_from_the_article": withheld,
+            "answer_cut_from_the_article": sum(q.withheld for q in questions),
         },
         "answer_cut_from_the_article": f"import_squad(withhold=n) for n in {list(WITHHELD_COPIES)}, each copy in an index of its own",
         "top_k": settings.top_k,
@@ -207,7 +208,7 @@ def collect(squad: Path, work: Path) -> tuple[list[Question], dict[str, Any]]:
     return questions, data
 
 
-def _describe(cases: Sequence[Case], index: Any, embedder: CachedEmbedder, article_of: dict[str, str], withheld: bool = False) -> list[Question]:
+def _describe(cases: Sequence[Case], index: Any, embedder: CachedEmbedder, article_of: dict[str, str]) -> list[Question]:
     """Each case through the same retrieval and candidate features as `askdocs ask`."""
     from tqdm import tqdm
 
@@ -225,7 +226,7 @@ def _describe(cases: Sequence[Case], index: Any, embedder: CachedEmbedder, artic
             continue
         labels = np.array([contains(u.sentence.text, case.reference_answers) if case.answerable else 0.0 for u in described.found])
         article = case.reference_sources[0] if case.reference_sources else article_of[case.id.removesuffix(WITHHELD)]
-        questions.append(Question(case, article, described, passages, labels, withheld=withheld))
+        questions.append(Question(case, article, described, passages, labels))
     return questions
 
 
