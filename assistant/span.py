@@ -254,6 +254,8 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = quotation(text, best)
     elif (verb := asks_who_did(question)) is not None:
         best = doer(sentence, verb, best)
+    elif (name := asks_what_is(question)) is not None:
+        best = description(sentence, name, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
@@ -353,6 +355,101 @@ def doer(doc: Doc, verb: Token, phrase: Phrase) -> Phrase:
             if found is not None and len(found) <= MAX_TOKENS:
                 return Phrase(found.text, found.start_char, found.end_char, phrase.features)
     return phrase
+
+
+# A description ("Officer-in-Charge of the OSCE Transnational Threats Department's Action against
+# Terrorism Unit") runs longer than the other answer phrases.
+MAX_DESCRIPTION_TOKENS = 20
+# Where a description stops: at a list's next item, a clause about it, a comma or a bracket.
+_DESCRIPTION_ENDS = frozenset(("cc", "conj", "relcl", "acl", "appos"))
+_DESCRIPTION_STOPS = frozenset((",", ";", ":", "(", ")", "—", "–", '"', "“", "”"))
+
+
+# What the words of a name hang on each other by ("Engineering News-Record", "Boleslaw II of Masovia").
+_NAME_PARTS = frozenset(("compound", "punct", "nummod", "prep", "pobj", "flat", "nmod"))
+
+
+def asks_what_is(doc: Doc) -> Span | None:
+    """"Who is Gayrat Musaev?", "What was Galileo Ferraris?", "What is Engineering News-Record?": a
+    form of "be" asking only who or what a name is; the name (a span of the question), else None.
+    A possessive ("Who was Tesla's father?") asks about someone else, and a question with more to
+    it ("What was Joseph Haas arrested for?") asks something else."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be":
+        return None
+    children = list(root.children)
+    subjects = [c for c in children if c.dep_ == "nsubj"]
+    if (
+        not any(c.lower_ in ("who", "what") and c.dep_ == "attr" for c in children)
+        or len(subjects) != 1
+        or any(c.dep_ not in ("attr", "nsubj", "punct") for c in children)
+    ):
+        return None
+    name = doc[subjects[0].left_edge.i : subjects[0].right_edge.i + 1]
+    # A name, not a description that mentions one ("the main radio network in America").
+    if not any(t.pos_ == "PROPN" for t in name) or any(t.dep_ not in _NAME_PARTS for t in name if t != name.root):
+        return None
+    return name
+
+
+def description(doc: Doc, name: Span, phrase: Phrase) -> Phrase:
+    """What the sentence says the name is: its appositive ("Gayrat Musaev, Associate Professor of
+    Law and an official…" gives "Associate Professor of Law"), the noun it stands beside ("the editor
+    of Electrical World magazine, Thomas Commerford Martin"), what it "is" ("Engineering News-Record
+    (ENR) is a trade magazine for the construction industry") or the title before it ("Greek
+    Ambassador Evangelos Denaksas"); the phrase as it is when the sentence says none of these."""
+    found_name = _find(doc, name)
+    if found_name is None:
+        return phrase
+    root = found_name.root
+    said = [c for c in root.children if c.dep_ == "appos" and not _bracketed(c)]
+    # The noun the name stands beside, unless that is another name ("…to Central Asia, Nico
+    # Schermers"); for an abbreviation in brackets, what it stands for ("Public-Private Partnering (PPP)").
+    if root.dep_ == "appos" and (_bracketed(root) or not root.head.ent_type_):
+        said.append(root.head)
+    if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+        said += [c for c in root.head.children if c.dep_ == "attr"]
+    spans = [_description_span(head, exclude=root) for head in said]
+    # "Greek Ambassador Evangelos Denaksas": the title before the name.
+    title = [t for t in root.lefts if t.dep_ in ("compound", "amod") and t.i < found_name.start]
+    if title and any(t.pos_ in ("NOUN", "PROPN") for t in title):
+        spans.append(doc[title[0].left_edge.i : title[-1].right_edge.i + 1])
+    for span in spans:
+        found = _trimmed(_whole_words(span))
+        apart = found is not None and (found.end <= found_name.start or found.start >= found_name.end)
+        if found is not None and apart and len(found) <= MAX_DESCRIPTION_TOKENS:
+            return Phrase(found.text, found.start_char, found.end_char, phrase.features)
+    return phrase
+
+
+def _find(doc: Doc, name: Span) -> Span | None:
+    """The name's words where the sentence has them (case and punctuation aside)."""
+    words = [t.lower_ for t in name if not t.is_punct]
+    tokens = [t for t in doc if not t.is_punct]
+    for i in range(len(tokens) - len(words) + 1):
+        if [t.lower_ for t in tokens[i : i + len(words)]] == words:
+            return doc[tokens[i].i : tokens[i + len(words) - 1].i + 1]
+    return None
+
+
+def _bracketed(token: Token) -> bool:
+    """An appositive in brackets is an abbreviation ("Engineering News-Record (ENR)"), not a description."""
+    doc = token.doc
+    left, right = token.left_edge.i, token.right_edge.i
+    return left > 0 and doc[left - 1].text == "(" and right + 1 < len(doc) and doc[right + 1].text == ")"
+
+
+def _description_span(head: Token, exclude: Token) -> Span:
+    """The head with what describes it, up to the first list item, clause or comma after it, and
+    without the name's own words."""
+    doc = head.doc
+    end = head.i + 1
+    for child in head.rights:
+        if child.dep_ in _DESCRIPTION_ENDS or child == exclude or child.text in _DESCRIPTION_STOPS:
+            break
+        end = child.right_edge.i + 1
+    end = next((t.i for t in doc[head.i + 1 : end] if t.text in _DESCRIPTION_STOPS), end)
+    return doc[head.left_edge.i : end]
 
 
 def _of_objects(token: Token) -> list[Token]:

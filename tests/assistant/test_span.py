@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from assistant.features import analyse
 from assistant.span import (
-    NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, asks_who_did, best_phrase, candidates, feature_matrix, parse, phrases,
+    NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates,
+    feature_matrix, parse, phrases,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +109,51 @@ def test_a_question_about_who_did_it_gets_the_doer_of_a_passive_sentence() -> No
     work = "The theory was first challenged by the work of British bacteriologist J. F. D. Shrewsbury in 1970."
     found = best_phrase(analyse("Who challenged the theory first?"), work).phrase
     assert found is not None and found.text == "British bacteriologist J. F. D. Shrewsbury"
+
+
+def test_a_question_about_who_someone_is_gets_what_the_sentence_says_they_are() -> None:
+    assert asks_what_is(_parsed("Who is Gayrat Musaev?")) is not None
+    assert asks_what_is(_parsed("What is Engineering News-Record?")) is not None
+    # Someone else ("Tesla's father"), more than who they are ("arrested for"), or no name at all.
+    for other in ("Who was Tesla's father?", "What was Joseph Haas arrested for?", "Who is the ambassador?"):
+        assert asks_what_is(_parsed(other)) is None, other
+    said = {
+        # The appositive, up to the list's next item.
+        "Who is Gayrat Musaev?": (
+            "“We are proud to announce it,” said Gayrat Musaev, Associate Professor of Law and an official "
+            "from the Administration of the President of Uzbekistan.",
+            "Associate Professor of Law",
+        ),
+        # A long one, hyphens and possessive included.
+        "Who is Fejzo Numanaj?": (
+            "Fejzo Numanaj, Officer-in-Charge of the OSCE Transnational Threats Department’s Action against "
+            "Terrorism Unit pointed to the central role of human rights.",
+            "Officer-in-Charge of the OSCE Transnational Threats Department’s Action against Terrorism Unit",
+        ),
+        # The noun the name stands beside.
+        "Who was Thomas Commerford Martin?": (
+            "In 1893 the editor of Electrical World magazine, Thomas Commerford Martin, published a book.",
+            "editor of Electrical World magazine",
+        ),
+        # What the name "is", up to the first comma; an abbreviation in brackets is not it.
+        "What is Engineering News-Record?": (
+            "Engineering News-Record (ENR) is a trade magazine for the construction industry, published weekly.",
+            "trade magazine for the construction industry",
+        ),
+        # What an abbreviation stands for.
+        "What is PPP?": (
+            "Public-Private Partnering (PPP) is a way of financing public works.",
+            "Public-Private Partnering",
+        ),
+        # The title before the name.
+        "Who is Evangelos Denaksas?": (
+            "Greek Ambassador Evangelos Denaksas, representing the OSCE Chairmanship, added a word.",
+            "Greek Ambassador",
+        ),
+    }
+    for question, (sentence, description) in said.items():
+        found = best_phrase(analyse(question), sentence).phrase
+        assert found is not None and found.text == description and sentence[found.start : found.end] == description, question
 
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
