@@ -363,6 +363,7 @@ MAX_DESCRIPTION_TOKENS = 20
 # Where a description stops: at a list's next item, a clause about it, a comma or a bracket.
 _DESCRIPTION_ENDS = frozenset(("cc", "conj", "relcl", "acl", "appos"))
 _DESCRIPTION_STOPS = frozenset((",", ";", ":", "(", ")", "—", "–", '"', "“", "”"))
+_HONORIFICS = frozenset("mr mrs ms miss mx dr sir dame lady lord madam".split())
 
 
 # What the words of a name hang on each other by ("Engineering News-Record", "Boleslaw II of Masovia").
@@ -410,8 +411,11 @@ def description(doc: Doc, name: Span, phrase: Phrase) -> Phrase:
     if root.dep_ == "nsubj" and root.head.lemma_ == "be":
         said += [c for c in root.head.children if c.dep_ == "attr"]
     spans = [_description_span(head, exclude=root) for head in said]
-    # "Greek Ambassador Evangelos Denaksas": the title before the name.
-    title = [t for t in root.lefts if t.dep_ in ("compound", "amod") and t.i < found_name.start]
+    # "Greek Ambassador Evangelos Denaksas": the title before the name (not a mere "Mr.").
+    title = [
+        t for t in root.lefts
+        if t.dep_ in ("compound", "amod") and t.i < found_name.start and t.lower_.rstrip(".") not in _HONORIFICS
+    ]
     if title and any(t.pos_ in ("NOUN", "PROPN") for t in title):
         spans.append(doc[title[0].left_edge.i : title[-1].right_edge.i + 1])
     for span in spans:

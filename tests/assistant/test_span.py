@@ -154,6 +154,9 @@ def test_a_question_about_who_someone_is_gets_what_the_sentence_says_they_are() 
     for question, (sentence, description) in said.items():
         found = best_phrase(analyse(question), sentence).phrase
         assert found is not None and found.text == description and sentence[found.start : found.end] == description, question
+    # A courtesy title says nothing of who someone is.
+    found = best_phrase(analyse("Who is John Smith?"), "Mr. John Smith said the plant would close.").phrase
+    assert found is None or found.text.rstrip(".") != "Mr"
 
 
 def test_a_sentence_of_only_the_question_s_words_has_no_phrase() -> None:
