@@ -66,11 +66,6 @@ def answerability_features(asked: Asked, ranked: Sequence[Candidate], passages: 
     return np.array([row], dtype=np.float32)
 
 
-def answerability(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> float:
-    """The probability (0-1) that the best evidence answers the question; 0 without candidates."""
-    return checks(asked, ranked, passages, span)[0]
-
-
 def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> tuple[float, float]:
     """Two readings of the same features, (answerable, stated), each a probability (0-1); 0 without candidates.
 

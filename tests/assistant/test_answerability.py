@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answerability import (
-    ANSWERABILITY_FEATURES, answerability, answerability_features, default_stated_threshold, default_threshold, lacks_asked_kind,
+    ANSWERABILITY_FEATURES, answerability_features, checks, default_stated_threshold, default_threshold, lacks_asked_kind,
     paragraph,
 )
 from assistant.extractive import rank_sentences
@@ -30,7 +30,8 @@ PASSAGE = Passage(
 def _probability(question: str, embedder: Embedder) -> float:
     ranked = rank_sentences(question, [PASSAGE], embedder)
     asked = analyse(question)
-    return answerability(asked, ranked, [PASSAGE], best_phrase(asked, ranked[0].sentence.text))
+    answerable, _ = checks(asked, ranked, [PASSAGE], best_phrase(asked, ranked[0].sentence.text))
+    return answerable
 
 
 def test_features_say_what_the_best_sentence_lacks(embedder: Embedder) -> None:
