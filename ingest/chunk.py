@@ -15,6 +15,9 @@ from ingest.settings import IngestSettings
 Tokenize = Callable[[str], list[int]]
 
 _WORDS = re.compile(r"\w[\w'’-]*")
+# Kinds of document whose lines may be prose wrapped at a width (a PDF's lines, a plain-text file or
+# mail filled to 72 or 80 columns). The other readers give one line per paragraph, row or item.
+WRAPPED_KINDS = frozenset({"text", "pdf", "eml"})
 
 
 def _model_tokenizer(tokenizer_file: Path | None):  # type: ignore[no-untyped-def]
@@ -127,10 +130,11 @@ class Chunker:
     def _sections(self, document: SourceDocument, repeated: frozenset[str]) -> list[tuple[CleanText, int, Page | None]]:
         """Cleaned text per page (or the whole text), with the page's start offset and the page."""
         min_lines = self.settings.boilerplate_min_lines
+        unwrap = document.kind in WRAPPED_KINDS
         if not document.pages:
-            return [(clean(document.text, repeated, min_lines), 0, None)]
+            return [(clean(document.text, repeated, min_lines, unwrap), 0, None)]
         return [
-            (clean(document.text[page.start : page.end], repeated, min_lines), page.start, page)
+            (clean(document.text[page.start : page.end], repeated, min_lines, unwrap), page.start, page)
             for page in document.pages
         ]
 

@@ -2,8 +2,10 @@
 
 Boilerplate is found across the corpus: a block of short lines most of which also appear in other
 documents (a site's navigation menu, a shared footer) is not content. Lines repeated within one
-document (a lead paragraph printed twice) are kept once. Every character of the cleaned text keeps
-the offset of the character it came from, so a chunk of cleaned text maps back to the source.
+document (a lead paragraph printed twice) are kept once. Lines of prose wrapped at a fixed width
+(a PDF's lines, a plain-text or Markdown file filled to 80 columns) are joined back into one line, so
+that a sentence is one line again. Every character of the cleaned text keeps the offset of the
+character it came from, so a chunk of cleaned text maps back to the source.
 """
 
 from __future__ import annotations
@@ -23,11 +25,20 @@ MAX_GAP_LINES = 2
 REPEAT_MIN_CHARS = 30
 # Share of repeated lines needed in the stretch between the first and last repeated line.
 BLOCK_DENSITY = 0.6
+# A paragraph is wrapped prose when its longest line is this long or longer, but not longer than
+# WRAP_MAX_CHARS (lines of one paragraph each are not wrapped); a line filled to WRAP_FILL of the
+# longest one continues on the next, unless that one opens a list item or is indented further.
+WRAP_MIN_CHARS = 40
+WRAP_MAX_CHARS = 160
+WRAP_FILL = 0.6
 
 _WS = re.compile(r"\s+")
 _BULLET = re.compile(r"^[\s\-–—•*·▪>|#]+")
 _WORD = re.compile(r"\w")
 _TOKEN = re.compile(r"\S+")
+_COLUMNS = re.compile(r"\S(?: {2,}|\t)\S")
+_PROMPT = re.compile(r"^(?:>>>|\.\.\.|\$ )")
+_ITEM = re.compile(r"^(?:[-–—•*·▪>|#+]|\d{1,3}[.)](?:\s|$)|\(?[a-zA-Z0-9]{1,3}\)\s)")
 
 
 def line_key(line: str) -> str | None:
@@ -114,6 +125,24 @@ def _paragraphs(lines: list[_Line], dropped: set[int]) -> Iterator[list[_Line]]:
         yield paragraph
 
 
+def _continues(paragraph: list[_Line]) -> list[bool]:
+    """For each line of a paragraph, whether it continues the line before (prose wrapped at a width)."""
+    bodies = [line.text.strip() for line in paragraph]
+    width = max(map(len, bodies))
+    if not WRAP_MIN_CHARS <= width <= WRAP_MAX_CHARS:
+        return [False] * len(paragraph)
+    indents = [len(line.text) - len(line.text.lstrip()) for line in paragraph]
+    # Lines laid out in columns (a table, a listing), a console's lines and a rule are no prose.
+    prose = [bool(_WORD.search(body)) and not _COLUMNS.search(body) and not _PROMPT.match(body) for body in bodies]
+    flags = [False]
+    for i in range(1, len(paragraph)):
+        filled = prose[i - 1] and prose[i] and len(bodies[i - 1]) >= WRAP_FILL * width
+        # Further indented: code or a quotation, unless it carries on a list item.
+        aligned = indents[i] <= indents[i - 1] or bool(_ITEM.match(bodies[i - 1]))
+        flags.append(filled and aligned and not _ITEM.match(bodies[i]))
+    return flags
+
+
 def _normal(text: str) -> str:
     return " ".join(text.split()).lower()
 
@@ -144,15 +173,17 @@ def _extend_range(offsets: array, start: int, stop: int) -> None:
     offsets.frombytes(np.arange(start, stop, dtype=np.int64).tobytes())
 
 
-def clean(text: str, repeated: frozenset[str] = frozenset(), min_lines: int = 3) -> CleanText:
-    """Clean a document's text; `repeated` holds the line keys other documents share."""
+def clean(text: str, repeated: frozenset[str] = frozenset(), min_lines: int = 3, unwrap: bool = True) -> CleanText:
+    """Clean a document's text; `repeated` holds the line keys other documents share. `unwrap` joins
+    prose wrapped at a width: off for text whose lines are already its own (rendered markup, rows)."""
     lines = list(_lines(text))
     dropped = boilerplate_lines(lines, repeated, min_lines) if repeated else set()
     out: list[str] = []
     offsets = array("q")
     for p_index, paragraph in enumerate(_without_repeats(_paragraphs(lines, dropped))):
-        for l_index, line in enumerate(paragraph):
-            separator = "\n" if l_index else ("\n\n" if p_index else "")
+        joins = _continues(paragraph) if unwrap else [False] * len(paragraph)
+        for l_index, (line, continues) in enumerate(zip(paragraph, joins, strict=True)):
+            separator = (" " if continues else "\n") if l_index else ("\n\n" if p_index else "")
             body = line.text.strip()
             start = line.start + len(line.text) - len(line.text.lstrip())
             # A separator maps to the source character just before the word it precedes.

@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.epub import read_epub
 from ingest.errors import IngestError, UnsupportedFile, unreadable
 from ingest.mail import read_eml
+from ingest.markup import read_markdown, read_rst
 from ingest.models import Attachment, SourceDocument
 from ingest.office import read_csv, read_odt, read_pptx, read_rtf, read_xlsx
 from ingest.settings import IngestSettings
@@ -198,7 +199,14 @@ def is_supported(path: Path) -> bool:
 
 # The one list of formats: discovery, the upload check and the README's table all come from it.
 FORMATS: tuple[Format, ...] = (
-    Format((".txt", ".md", ".markdown", ".rst", ".text"), _read_text, "the text, as UTF-8 or the encoding charset-normalizer finds"),
+    Format((".txt", ".text"), _read_text, "the text, as UTF-8 or the encoding charset-normalizer finds"),
+    Format(
+        (".md", ".markdown"),
+        read_markdown,
+        "the text as rendered (markdown-it-py, with tables): no link targets, images or HTML tags; "
+        "list items and table rows a line each",
+    ),
+    Format((".rst",), read_rst, "the text as rendered (docutils): no directives' options, substitutions or comments"),
     Format((".html", ".htm", ".xhtml"), _read_html, "the visible article text (trafilatura): no scripts, styles or navigation"),
     Format(
         (".pdf",),

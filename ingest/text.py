@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import IngestError
 from ingest.models import Page
@@ -40,18 +41,52 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def html_to_text(html: str) -> str:
-    """All visible text of an HTML fragment, a line per block: for HTML that is content throughout.
-
-    Web pages go through trafilatura's article extraction instead; a mail body or an e-book chapter
-    has no navigation to strip, and article heuristics would drop its short lines (a greeting).
-    """
+def laid_out(html: str) -> Any:
+    """HTML parsed and laid out for html-text: each list item and table row a line of its own (items
+    with their marker, rows as `| a | b |`, rows of only images or blanks left out), preformatted
+    text line by line, the head left out."""
     import html_text
+    from lxml.html import etree
 
     tree = html_text.parse_html(html)
     for head in tree.xpath("//head"):
         head.drop_tree()
-    return html_text.extract_text(tree, guess_layout=True)
+    for pre in tree.iter("pre"):
+        lines = pre.text_content().rstrip("\n").split("\n")
+        pre.clear()
+        for line in lines:
+            etree.SubElement(pre, "div").text = line
+    for item in tree.iter("li"):
+        parent = item.getparent()
+        ordered = parent is not None and parent.tag == "ol"
+        marker = f"{parent.index(item) + int(parent.get('start') or 1)}. " if ordered else "- "
+        # A loose list wraps each item in a paragraph: the marker goes inside it.
+        target = item[0] if not (item.text or "").strip() and len(item) and item[0].tag in ("p", "div") else item
+        target.text = marker + (target.text or "")
+    for row in list(tree.iter("tr")):
+        for br in row.iter("br"):
+            br.tail = " " + (br.tail or "")
+        cells = [" ".join(cell.text_content().split()) for cell in row if cell.tag in ("td", "th")]
+        if any(cells):
+            tail = row.tail
+            row.clear()
+            row.text, row.tail = "| " + " | ".join(cells) + " |", tail
+        else:
+            row.drop_tree()
+    return tree
+
+
+def html_to_text(html: str) -> str:
+    """All visible text of an HTML fragment, a line per block (`laid_out`): for HTML that is content
+    throughout.
+
+    Web pages go through trafilatura's article extraction instead; a mail body, an e-book chapter or
+    rendered Markdown has no navigation to strip, and article heuristics would drop its short lines
+    (a greeting).
+    """
+    import html_text
+
+    return html_text.extract_text(laid_out(html), guess_layout=True)
 
 
 def join_pages(sections: Sequence[tuple[str, str | None]]) -> tuple[str, tuple[Page, ...]]:

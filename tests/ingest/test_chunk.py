@@ -111,3 +111,22 @@ def test_a_piece_cut_anywhere_counts_as_its_own_tokenization(embedder: Embedder)
         start = cuts.randrange(len(text))
         piece = text[start : start + cuts.randrange(1, 60)]
         assert len(count(piece)) == len(tokens(piece)), piece
+
+
+def test_a_sentence_wrapped_over_pdf_lines_is_one_line_of_its_chunk(tmp_path: Path, embedder: Embedder) -> None:
+    page = (
+        "Inspection report\n"
+        "The harbour closes on 3 May for dredging works that last two weeks, and the\n"
+        "ferries to the islands leave from the north pier until the works are done.\n"
+        "- Pier access: north gate only\n"
+        "- Parking: closed"
+    )
+    path = make_pdf(tmp_path / "report.pdf", [page])
+    chunks = Chunker(IngestSettings(), embedder.tokenizer_file).chunk(parse(path.name, path, read_bytes(path, 10**7)))
+    assert chunks[0].text.split("\n") == [
+        "Inspection report",
+        "The harbour closes on 3 May for dredging works that last two weeks, and the ferries to the islands "
+        "leave from the north pier until the works are done.",
+        "- Pier access: north gate only",
+        "- Parking: closed",
+    ]

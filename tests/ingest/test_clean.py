@@ -69,3 +69,44 @@ def test_every_cleaned_word_maps_back_to_the_same_source_word(texts: dict[str, s
 def test_whitespace_is_normalised() -> None:
     cleaned = clean("A  line\twith   gaps.\n\n\n\nNext   paragraph.   \n")
     assert cleaned.text == "A line with gaps.\n\nNext paragraph."
+
+
+def test_prose_wrapped_at_a_width_is_one_line_again() -> None:
+    text = (
+        "Quickcache keeps the results of slow calls on disk, so that a\n"
+        "second call with the same arguments returns at once. Entries\n"
+        "expire after a day.\n"
+        "\n"
+        "Short heading\n"
+        "- Set QUICKCACHE_OFF=1 to switch the cache off in production\n"
+        "- Entries expire after a day unless configured otherwise\n"
+        "\n"
+        "name        default     meaning of the setting here\n"
+        "max_size    1 GB        the most the cache may hold on disk\n"
+        "\n"
+        "The example below shows how a call is cached for a day:\n"
+        "    @cached(expire=86400)\n"
+    )
+    cleaned = clean(text)
+    assert cleaned.text.split("\n") == [
+        "Quickcache keeps the results of slow calls on disk, so that a second call with the same "
+        "arguments returns at once. Entries expire after a day.",
+        "",
+        "Short heading",
+        "- Set QUICKCACHE_OFF=1 to switch the cache off in production",
+        "- Entries expire after a day unless configured otherwise",
+        "",
+        "name default meaning of the setting here",
+        "max_size 1 GB the most the cache may hold on disk",
+        "",
+        "The example below shows how a call is cached for a day:",
+        "@cached(expire=86400)",
+    ]
+    for word in re.finditer(r"\S+", cleaned.text):
+        start, end = cleaned.source_span(word.start(), word.end())
+        assert text[start:end] == word.group()
+
+
+def test_lines_of_one_paragraph_each_are_not_joined() -> None:
+    paragraphs = ["A paragraph long enough to be prose on its own line, " * 4, "Another one of the same kind, " * 6]
+    assert clean("\n".join(paragraphs)).text.split("\n") == [p.strip() for p in paragraphs]

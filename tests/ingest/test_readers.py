@@ -51,7 +51,82 @@ def test_text_and_markdown(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Plain text line.\r\nSecond line.", encoding="utf-8")
     (tmp_path / "b.md").write_text("# Title\n\nSome *markdown* text.", encoding="utf-8")
     assert read(tmp_path / "a.txt").text == "Plain text line.\nSecond line."
-    assert "Some *markdown* text." in read(tmp_path / "b.md").text
+    markdown = read(tmp_path / "b.md")
+    assert (markdown.text, markdown.title) == ("Title\n\nSome markdown text.", "Title")
+
+
+README_MD = """<h1 align="center">Quickcache <img src="logo.png" alt="logo"></h1>
+
+[![PyPI](https://img.shields.io/pypi/v/quickcache.svg)](https://pypi.org/project/quickcache/)
+
+Quickcache keeps the results of slow calls on disk, so that a second call with the
+same arguments returns at once; see [the guide][guide] for more.
+
+## Settings
+
+| Setting | Default |
+|---|---|
+| `max_size` | 1 GB |
+| `eviction` | LRU<br>or LFU |
+
+- Set `QUICKCACHE_OFF=1` to switch the cache off
+  in production.
+- Entries expire after a day.
+
+```python
+from quickcache import cached
+    @cached
+```
+
+[guide]: https://example.org/guide
+"""
+
+
+def test_markdown_is_read_as_rendered_text(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text(README_MD, encoding="utf-8")
+    document = read(tmp_path / "README.md")
+    text = document.text
+    assert document.title == "Quickcache"
+    for markup in ("https://", "shields", "<img", "[guide]", "```", "|---|", "**"):
+        assert markup not in text
+    assert "on disk, so that a second call with the same arguments returns at once; see the guide for more." in text
+    assert "| max_size | 1 GB |\n| eviction | LRU or LFU |" in text
+    assert "- Set QUICKCACHE_OFF=1 to switch the cache off in production.\n- Entries expire after a day." in text
+    assert "from quickcache import cached\n@cached" in text  # code line by line
+
+
+README_RST = """.. |build| image:: https://ci.example.org/badge.svg
+   :target: https://ci.example.org/
+
+|build|
+
+Quickcache
+==========
+
+Quickcache keeps the results of slow calls on disk, so that a second call with the
+same arguments returns at once. Call :func:`quickcache.clear` to empty it.
+
+.. code:: python
+
+   from quickcache import cached
+
+.. automodule:: quickcache
+   :members:
+
+.. A comment the reader never sees.
+"""
+
+
+def test_restructuredtext_is_read_as_rendered_text(tmp_path: Path) -> None:
+    (tmp_path / "README.rst").write_text(README_RST, encoding="utf-8")
+    document = read(tmp_path / "README.rst")
+    text = document.text
+    assert document.title == "Quickcache"
+    for markup in ("https://", "image::", ":target:", "|build|", "automodule", "comment"):
+        assert markup not in text
+    assert "on disk, so that a second call with the same arguments returns at once." in text
+    assert "quickcache.clear" in text  # a role docutils does not know (Sphinx's) keeps its text
+    assert "from quickcache import cached" in text
 
 
 def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
