@@ -88,12 +88,13 @@ gate: install
 	ASKDOCS_DATA_DIR=$(GATE_DIR)/withheld/data $(BIN)/askdocs eval $(GATE_DIR)/withheld/testset.jsonl \
 	  --out $(GATE_DIR)/withheld/run --fail-under refusal_recall=0.17
 
-# Benchmarks on the public datasets in ../shared/datasets (see docs/benchmarks.md).
+# Benchmarks on the public datasets in ../shared/datasets and on installed packages' READMEs (see docs/benchmarks.md).
 bench: install
 	$(BIN)/python -m benchmarks.scifact
 	$(BIN)/python -m benchmarks.squad
 	$(BIN)/python -m benchmarks.squad_answers
 	$(BIN)/python -m benchmarks.squad_answers --version 2.0
+	$(BIN)/python -m benchmarks.package_docs
 	# Speed, scale and memory (docs/performance.md); about an hour on 2 cores.
 	$(BIN)/python -m benchmarks.performance
 	# What a new user waits for on the sample corpus (the README's figures).

@@ -1,0 +1,187 @@
+"""Answers on documents of another kind than SQuAD's: the READMEs of packages askdocs installs.
+
+    .venv/bin/python -m benchmarks.package_docs                    # both parts, extractive answerer
+    .venv/bin/python -m benchmarks.package_docs --part heldout --answerer llm
+
+Each part is a set of packages whose long descriptions (the README shown on PyPI), read from the
+installed distributions at the releases `constraints.txt` pins, are written out as documents (`.md`,
+`.rst`, or `.txt` when the package declares no format) and ingested into an index of their own.
+Each part's questions (`benchmarks/package_docs-PART.jsonl`) were written against those texts:
+three answerable questions a package, with reference phrases copied from its README, and two
+on-topic questions the READMEs do not answer (a detail never given, a feature that does not exist).
+The `dev` part was written after every model and threshold was fixed and measured once before
+anything changed; its failures were then read, so it is in sample for what changed after. The
+`heldout` part (other packages) was written before those changes and is the one to quote. No
+dataset is needed, so it runs wherever askdocs is installed; a package whose installed text differs
+from the one the questions were written against is named and the run stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS, machine, workdir, write_results
+
+HERE = Path(__file__).resolve().parent
+REPORTED = (
+    "contains_answer", "cited_answer", "span_exact_match", "span_f1", "answer_hit@k", "citation_precision",
+    "answerable_refused", "refusal_recall", "refusal_precision", "answers_with_markup", "quotes_cut_mid_sentence",
+    "latency_p50_ms", "latency_p95_ms",
+)
+# Each part's packages, with the release and the SHA-256 (its start) of the README the questions were written against.
+PARTS: dict[str, dict[str, tuple[str, str]]] = {
+    "dev": {
+        "tqdm": ("4.70.1", "1ce0f8c78b75"),
+        "python-dotenv": ("1.2.4", "5abfa34b50e7"),
+        "tabulate": ("0.10.0", "29ab1e42f983"),
+        "orjson": ("3.13.0", "17582dd725f5"),
+        "charset-normalizer": ("3.5.3", "b6f84bf3da7d"),
+        "diskcache": ("5.6.3", "c02d56a9c0dd"),
+        "psutil": ("7.2.2", "df8467a705a1"),
+        "threadpoolctl": ("3.8.0", "65d5a3396310"),
+        "pyinstrument": ("5.1.3", "9ddd3cc37d9f"),
+        "dateparser": ("1.5.0", "def05608ecc7"),
+        "lightgbm": ("4.7.0", "22dd41b7c53e"),
+        "typer": ("0.29.2", "cdecf17dbc4c"),
+        "pytz": ("2026.6", "3558d85d4c07"),
+    },
+    "heldout": {
+        "yarl": ("1.25.1", "da314c2bd16a"),
+        "regex": ("2026.12.2", "6c6a2eca36f5"),
+        "openai": ("2.54.0", "ae26da8bcfde"),
+        "llama_cpp_python": ("0.3.36", "94cbdbffb2e6"),
+        "defusedxml": ("0.7.1", "4b18a019da06"),
+        "pyrate-limiter": ("4.6.0", "36f54b4415ae"),
+        "tinytag": ("2.3.2", "ba998b48d304"),
+        "smart_open": ("9.0.4", "72fd0c9060ae"),
+        "pathspec": ("0.12.1", "935a39463d3d"),
+        "pytest-timeout": ("2.4.0", "e6012bf83a06"),
+        "rich": ("15.0.0", "d723d269624f"),
+        "colorama": ("0.4.6", "6eca9b9ce403"),
+    },
+}
+SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
+# What a reader should never be shown as an answer: link targets, directives, substitutions, code
+# fences, literal markup, raw HTML tags and heading underlines of the README's source.
+MARKUP = re.compile(r"https?://|(?:^|\s)\.\. \S|:target:|\]\(|!\[|\|[\w-]+\||```|``\w|<[a-z]+[ >/]|^\s*[=~^-]{4,}\s*$", re.M)
+# A quoted sentence cut at a line break: it ends on a word or a comma, and is not a line of code.
+CUT = re.compile(r"[a-z,]$")
+CODE = re.compile(r"[=()\[\]{}_]|^\$|^>>>")
+
+
+def presentation(results: Path) -> dict[str, float]:
+    """How many answers show markup, and how many quotes stop mid-sentence, of a run's results.jsonl."""
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    answers = [row for row in rows if not row["refused"]]
+    quotes = [c["quote"].strip() for row in answers for c in row["citations"] if c.get("quote")]
+    return {
+        "answers_with_markup": round(sum(bool(MARKUP.search(row["answer"])) for row in answers) / max(len(answers), 1), 4),
+        "quotes_cut_mid_sentence": round(sum(bool(CUT.search(q)) and not CODE.search(q) for q in quotes) / max(len(quotes), 1), 4),
+    }
+
+
+def readme(name: str) -> tuple[str, str]:
+    """The long description of the installed package `name` and the file name it is written to."""
+    metadata = importlib.metadata.distribution(name).metadata
+    text = metadata.get_payload() or metadata.get("Description") or ""
+    kind = (metadata.get("Description-Content-Type") or "").split(";")[0].strip()
+    return text, name.lower() + SUFFIXES.get(kind, ".txt")
+
+
+def write_corpus(folder: Path, packages: dict[str, tuple[str, str]]) -> list[str]:
+    """Write every package's README into `folder`; the packages whose text is not the recorded one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, (release, digest) in packages.items():
+        try:
+            text, filename = readme(name)
+        except importlib.metadata.PackageNotFoundError:
+            changed.append(f"{name} (not installed; the questions were written against {release})")
+            continue
+        if not hashlib.sha256(text.encode()).hexdigest().startswith(digest):
+            installed = importlib.metadata.version(name)
+            changed.append(f"{name} {installed} (the questions were written against {release})")
+        (folder / filename).write_text(text, encoding="utf-8")
+    return changed
+
+
+def run_part(work: Path, part: str, answerer: str) -> dict[str, Any]:
+    from assistant.answer import Assistant
+    from evaluation.runner import run as run_eval
+    from evaluation.testset import load_testset
+    from index.collection import Collection
+    from ui.settings import Settings
+
+    testset = HERE / f"package_docs-{part}.jsonl"
+    cases = load_testset(testset)
+    settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
+    index = Collection(settings.index, settings.ingest)
+    report = index.ingest([work / "corpus"], progress=True)
+    try:
+        evaluation = run_eval(Assistant(settings.assistant, index.retriever), cases, work / "run", testset.name, progress=True)
+    finally:
+        index.close()
+    metrics = {**evaluation["metrics"], **presentation(work / "run" / "results.jsonl")}
+    return {
+        "packages": {name: release for name, (release, _) in PARTS[part].items()},
+        "questions": len(cases),
+        "unanswerable": sum(not c.answerable for c in cases),
+        "chunks": report.embedded,
+        "metrics": {name: round(metrics[name], 4) for name in REPORTED if name in metrics},
+    }
+
+
+def table(parts: dict[str, Any]) -> str:
+    header = " | ".join(f"{part} ({r['questions']} q, {r['unanswerable']} unanswerable, {len(r['packages'])} packages)" for part, r in parts.items())
+    lines = [f"| measure | {header} |", "|---|" + "---|" * len(parts)]
+    for name in REPORTED:
+        lines.append(f"| {name} | " + " | ".join(str(r["metrics"].get(name, "—")) for r in parts.values()) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.package_docs", description=__doc__.split("\n")[0])
+    parser.add_argument("--part", choices=("dev", "heldout", "both"), default="both", help="which packages (default both)")
+    parser.add_argument("--answerer", choices=("extractive", "llm"), default="extractive")
+    parser.add_argument("--work", type=Path, help="keep the corpora, indexes and eval runs here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    logging.basicConfig(level=logging.WARNING)
+    parts = list(PARTS) if args.part == "both" else [args.part]
+    results: dict[str, Any] = {}
+    with workdir(args.work, "askdocs-package-docs-") as work:
+        for part in parts:
+            changed = write_corpus(work / part / "corpus", PARTS[part])
+            if changed:
+                print("stopped: these READMEs are not the ones the questions were written against: "
+                      + "; ".join(changed) + ". Install from constraints.txt (make install).", file=sys.stderr)
+                return 1
+            results[part] = run_part(work / part, part, args.answerer)
+    print(table(results))
+    write_results(
+        {
+            "benchmark": "package-docs",
+            "command": " ".join([".venv/bin/python -m benchmarks.package_docs", *(argv or sys.argv[1:])]),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "answerer": args.answerer,
+            "parts": results,
+        },
+        RESULTS / f"package-docs{'' if args.part == 'both' else '-' + args.part}{'' if args.answerer == 'extractive' else '-' + args.answerer}.json",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""The package-README benchmark's data: the installed READMEs are the ones its questions were written
+against, and every reference phrase is in its README as askdocs reads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.package_docs import HERE, PARTS, presentation, write_corpus
+from ingest.readers import parse
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+def test_every_reference_phrase_is_in_its_readme_as_read(tmp_path: Path, part: str) -> None:
+    assert write_corpus(tmp_path, PARTS[part]) == [], "constraints.txt no longer pins these READMEs"
+    texts = {p.name: _normal(parse(p.name, p, p.read_bytes()).text) for p in tmp_path.iterdir()}
+    cases = [json.loads(line) for line in (HERE / f"package_docs-{part}.jsonl").read_text().splitlines()]
+    assert {case["id"].rsplit("-", 1)[0] for case in cases} == {name.lower() for name in PARTS[part]}
+    for case in cases:
+        if case["answerable"]:
+            (source,) = case["reference_sources"]
+            assert any(_normal(ref) in texts[source] for ref in case["reference_answers"]), case["id"]
+        else:
+            assert not case["reference_answers"]
+
+
+def test_markup_and_cut_quotes_are_counted(tmp_path: Path) -> None:
+    def row(answer: str, quotes: list[str], refused: bool = False) -> str:
+        return json.dumps({"answer": answer, "refused": refused, "citations": [{"quote": q} for q in quotes]})
+
+    rows = [
+        row("Install it with pip [1].", ["Install it with pip."]),
+        row(".. |badge| image:: https://example.org/b.svg [1].", [".. |badge| image:: https://example.org/b.svg"]),
+        row("Latest version supporting Python 2.7 is [1].", ["Latest version supporting Python 2.7 is"]),
+        row("Call cpu_count(logical=False) [1].", ["psutil.cpu_count(logical=False)"]),
+        row("The documents do not contain an answer.", [], refused=True),
+    ]
+    (tmp_path / "results.jsonl").write_text("\n".join(rows) + "\n")
+    # The badge's line and the cut sentence stop on a word; the code line does too, but is code.
+    assert presentation(tmp_path / "results.jsonl") == {"answers_with_markup": 0.25, "quotes_cut_mid_sentence": 0.5}
