@@ -3,8 +3,8 @@
 Boilerplate is found across the corpus: a block of short lines most of which also appear in other
 documents (a site's navigation menu, a shared footer) is not content. Lines repeated within one
 document (a lead paragraph printed twice) are kept once. Lines of prose wrapped at a fixed width
-(a PDF's lines, a plain-text or Markdown file filled to 80 columns) are joined back into one line, so
-that a sentence is one line again. Every character of the cleaned text keeps the offset of the
+(a PDF's printed lines, a plain-text file or a mail filled to 72 or 80 columns) can be joined back
+into one line, so that a sentence is one line again. Every character of the cleaned text keeps the offset of the
 character it came from, so a chunk of cleaned text maps back to the source.
 """
 

@@ -33,12 +33,16 @@ def read_markdown(doc_id: str, path: Path, data: bytes, settings: IngestSettings
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return _document(doc_id, path, parser.render(decode_text(path, data)), "markdown")
+    text = decode_text(path, data)
+    try:
+        html = parser.render(text)
+    except Exception as exc:  # a parser's failure on one file must not stop the batch
+        raise IngestError(path, f"is not readable Markdown ({type(exc).__name__}: {exc}); rename it to .txt to index it as plain text") from None
+    return _document(doc_id, path, html, "markdown")
 
 
 def read_rst(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
     from docutils.core import publish_parts
-    from docutils.utils import SystemMessage
 
     overrides = {
         # Quiet and lenient: a directive or role docutils does not know (Sphinx's) is left out, not fatal.
@@ -50,8 +54,9 @@ def read_rst(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> 
         "syntax_highlight": "none",
         "doctitle_xform": False,
     }
+    text = decode_text(path, data)
     try:
-        parts = publish_parts(decode_text(path, data), source_path=str(path), writer="html5", settings_overrides=overrides)
-    except (SystemMessage, ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
+        parts = publish_parts(text, source_path=str(path), writer="html5", settings_overrides=overrides)
+    except Exception as exc:  # docutils raises many kinds of errors on input it cannot take; one file must not stop the batch
         raise IngestError(path, f"is not readable reStructuredText ({type(exc).__name__}: {exc}); rename it to .txt to index it as plain text") from None
     return _document(doc_id, path, parts["body"], "rst")

@@ -6,10 +6,13 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError
 from ingest.models import Page
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def laid_out(html: str) -> Any:
+def laid_out(html: str) -> HtmlElement:
     """HTML parsed and laid out for html-text: each list item and table row a line of its own (items
     with their marker, rows as `| a | b |`, rows of only images or blanks left out), preformatted
     text line by line, the head left out."""
@@ -59,7 +62,8 @@ def laid_out(html: str) -> Any:
     for item in tree.iter("li"):
         parent = item.getparent()
         ordered = parent is not None and parent.tag == "ol"
-        marker = f"{parent.index(item) + int(parent.get('start') or 1)}. " if ordered else "- "
+        start = parent.get("start", "") if parent is not None else ""
+        marker = f"{parent.index(item) + (int(start) if start.isdigit() else 1)}. " if ordered else "- "
         # A loose list wraps each item in a paragraph: the marker goes inside it.
         target = item[0] if not (item.text or "").strip() and len(item) and item[0].tag in ("p", "div") else item
         target.text = marker + (target.text or "")

@@ -205,3 +205,17 @@ def test_unsupported_type(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
     with pytest.raises(UnsupportedFile):
         read(path)
+
+
+def test_html_lists_tables_and_code_are_laid_out_a_line_each() -> None:
+    from ingest.text import html_to_text
+
+    html = (
+        '<ol start="x"><li>first</li><li><p>second</p></li></ol>'
+        "<table><tr><td><img src='badge.svg'></td></tr><tr><th>Setting</th><th>Default</th></tr>"
+        "<tr><td>eviction</td><td>LRU<br>or LFU</td></tr></table>"
+        "<pre>for x in items:\n    print(x)\n</pre>"
+    )
+    assert html_to_text(html).split("\n") == [
+        "1. first", "", "2. second", "", "| Setting | Default |", "| eviction | LRU or LFU |", "", "for x in items:", "print(x)",
+    ]
