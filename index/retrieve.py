@@ -48,7 +48,7 @@ class Passage:
     keyword_score: float | None  # BM25
     dense_rank: int | None
     keyword_rank: int | None
-    label: str | None = None  # how the page is named when "page N" would be wrong: "slide 3", "sheet Budget"
+    label: str | None = None  # the page's name when "page N" would be wrong ("slide 3"), or the section's headings
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -164,7 +164,7 @@ class Chunker:
                         end=base + end,
                         title=title,
                         page=page.number if page else None,
-                        label=page.label if page else None,
+                        label=page.label if page else document.heading_at(base + start),
                         tokens=tokens,
                     )
                 )

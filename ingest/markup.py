@@ -9,24 +9,51 @@ own line, code line by line. Images, link targets and comments leave no text.
 
 from __future__ import annotations
 
+from itertools import accumulate
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError
 from ingest.models import SourceDocument
 from ingest.settings import IngestSettings
 from ingest.text import decode_text, laid_out
 
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Marks where a heading starts in the extracted text (a private-use character, never in a README).
+_MARK = "\ue000"
+# A section's label is the last two headings of its path, at most this long.
+MAX_LABEL_CHARS = 80
+
+
+def _words(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
 
 
 def _document(doc_id: str, path: Path, html: str, kind: str) -> SourceDocument:
+    """The rendered text, its first heading as title, and where each later section starts with its
+    path of headings (the title left out), so a passage's citation can say what section it is in."""
     import html_text
 
     tree = laid_out(html)
-    heading = next((el for el in tree.iter(*_HEADINGS) if el.text_content().strip()), None)
-    title = " ".join(heading.text_content().split()) if heading is not None else None
-    text = html_text.extract_text(tree, guess_layout=True)
-    return SourceDocument(doc_id=doc_id, path=path, text=text, title=title, kind=kind)
+    headings = [element for element in tree.iter(*_HEADINGS) if _words(element)]
+    title = _words(headings[0]) if headings else None
+    paths: list[str] = []
+    open_headings: dict[int, str] = {}
+    for element in headings[1:]:
+        level = int(element.tag[1])
+        open_headings = {lvl: words for lvl, words in open_headings.items() if lvl < level}
+        open_headings[level] = _words(element)
+        label = " › ".join(list(open_headings.values())[-2:])
+        paths.append(label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1].rstrip() + "…")
+        element.text = _MARK + (element.text or "")
+    pieces = html_text.extract_text(tree, guess_layout=True).split(_MARK)
+    starts = accumulate(len(piece) for piece in pieces[:-1])
+    return SourceDocument(
+        doc_id=doc_id, path=path, text="".join(pieces), title=title, kind=kind, headings=tuple(zip(starts, paths, strict=True))
+    )
 
 
 def read_markdown(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class SourceDocument:
     """A file as read: its text (the coordinate system of every citation offset) and its pages.
 
     `ocr_pages` are the numbers of the pages whose text was recognised from their image.
+    `headings` are the section headings of a document that has them (rendered Markdown or
+    reStructuredText): where each starts in `text`, and its path of headings ("Changelog › 3.5.0").
     `attachments` are the files of a known type it carries; `read_attachment` reads each. A document
     read from an attachment has `parent`, the id of the document carrying it, and `path` is the
     carrier's file.
@@ -47,6 +50,12 @@ class SourceDocument:
     ocr_pages: tuple[int, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     parent: str | None = None
+    headings: tuple[tuple[int, str], ...] = ()
+
+    def heading_at(self, offset: int) -> str | None:
+        """The path of the headings of the section `offset` is in, or None before the first."""
+        index = bisect_right([start for start, _ in self.headings], offset) - 1
+        return self.headings[index][1] if index >= 0 else None
 
     def page_at(self, offset: int) -> int | None:
         page = self.page_of(offset)
@@ -63,7 +72,8 @@ class SourceDocument:
 class Chunk:
     """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`.
 
-    `label` is the page's label ("slide 3", "sheet Budget") when it has one. `tokens` are the
+    `label` is the page's label ("slide 3", "sheet Budget") when it has one, else the path of
+    headings of the section it starts in ("Usage › Pandas Integration") when the document has them. `tokens` are the
     embedding model's token ids of `text` (no special tokens) when chunking counted them: the encoder
     takes them rather than tokenize the text again.
     """

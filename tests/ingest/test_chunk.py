@@ -130,3 +130,17 @@ def test_a_sentence_wrapped_over_pdf_lines_is_one_line_of_its_chunk(tmp_path: Pa
         "- Pier access: north gate only",
         "- Parking: closed",
     ]
+
+
+def test_a_passage_of_a_readme_is_labelled_with_its_section(tmp_path: Path, embedder: Embedder) -> None:
+    sections = "\n\n".join(
+        f"## {release}\n\n### Changed\n\n" + " ".join(f"Entry {n} of release {release} changed something." for n in range(40))
+        for release in ("3.5.0 (2026-08-12)", "3.4.9 (2026-07-07)")
+    )
+    path = tmp_path / "CHANGELOG.md"
+    path.write_text("# Changelog\n\nAll notable changes.\n\n" + sections, encoding="utf-8")
+    chunks = Chunker(IngestSettings(), embedder.tokenizer_file).chunk(parse(path.name, path, read_bytes(path, 10**7)))
+    # A passage is labelled with the section it starts in.
+    labels = {chunk.label for chunk in chunks if "of release 3.4.9" in chunk.text and "of release 3.5.0" not in chunk.text}
+    assert labels == {"3.4.9 (2026-07-07) › Changed"}
+    assert chunks[0].label is None and chunks[0].title == "Changelog"

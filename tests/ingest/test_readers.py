@@ -93,6 +93,9 @@ def test_markdown_is_read_as_rendered_text(tmp_path: Path) -> None:
     assert "| max_size | 1 GB |\n| eviction | LRU or LFU |" in text
     assert "- Set QUICKCACHE_OFF=1 to switch the cache off in production.\n- Entries expire after a day." in text
     assert "from quickcache import cached\n@cached" in text  # code line by line
+    # Sections below the title are known by their headings, for citations to name.
+    assert document.heading_at(text.index("on disk")) is None
+    assert document.heading_at(text.index("max_size")) == "Settings"
 
 
 README_RST = """.. |build| image:: https://ci.example.org/badge.svg
