@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-# Marks where a heading starts in the extracted text (a private-use character, never in a README).
+# Marks where a heading starts in the extracted text: a private-use character, taken out of the source first.
 _MARK = "\ue000"
 # A section's label is the last two headings of its path, at most this long.
 MAX_LABEL_CHARS = 80
@@ -60,7 +60,7 @@ def read_markdown(doc_id: str, path: Path, data: bytes, settings: IngestSettings
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    text = decode_text(path, data)
+    text = decode_text(path, data).replace(_MARK, "")
     try:
         html = parser.render(text)
     except Exception as exc:  # a parser's failure on one file must not stop the batch
@@ -81,7 +81,7 @@ def read_rst(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> 
         "syntax_highlight": "none",
         "doctitle_xform": False,
     }
-    text = decode_text(path, data)
+    text = decode_text(path, data).replace(_MARK, "")
     try:
         parts = publish_parts(text, source_path=str(path), writer="html5", settings_overrides=overrides)
     except Exception as exc:  # docutils raises many kinds of errors on input it cannot take; one file must not stop the batch

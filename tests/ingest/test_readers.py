@@ -222,3 +222,10 @@ def test_html_lists_tables_and_code_are_laid_out_a_line_each() -> None:
     assert html_to_text(html).split("\n") == [
         "1. first", "", "2. second", "", "| Setting | Default |", "| eviction | LRU or LFU |", "", "for x in items:", "print(x)",
     ]
+
+
+def test_a_private_use_character_in_markdown_does_not_confuse_its_sections(tmp_path: Path) -> None:
+    (tmp_path / "odd.md").write_text("# Odd\n\n## One \ue000 two\n\nText \ue000 here.\n\n## Three\n\nMore.", encoding="utf-8")
+    document = read(tmp_path / "odd.md")
+    assert document.heading_at(document.text.index("More")) == "Three"
+    assert document.heading_at(document.text.index("here")) == "One two"
