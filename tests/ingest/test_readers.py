@@ -229,3 +229,16 @@ def test_a_private_use_character_in_markdown_does_not_confuse_its_sections(tmp_p
     document = read(tmp_path / "odd.md")
     assert document.heading_at(document.text.index("More")) == "Three"
     assert document.heading_at(document.text.index("here")) == "One two"
+
+
+def test_restructuredtext_never_reads_other_files_or_raw_html(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2", encoding="utf-8")
+    (tmp_path / "notes.rst").write_text(
+        f"Notes\n=====\n\n.. include:: {secret}\n\n.. csv-table:: Keys\n   :file: {secret}\n\n"
+        ".. raw:: html\n\n   <script>steal()</script>\n\nThe notes end here.\n",
+        encoding="utf-8",
+    )
+    text = read(tmp_path / "notes.rst").text
+    assert "hunter2" not in text and "steal" not in text
+    assert "The notes end here." in text
