@@ -119,7 +119,7 @@ class ChunkRecord:
     end: int
     page: int | None
     title: str
-    label: str | None = None  # how a citation names the page ("slide 3", "sheet Budget") or section ("Usage › Pandas")
+    label: str | None = None  # how a citation names the page ("slide 3", "sheet Budget") or section ("3.5.0 › Changed")
 
 
 @dataclass(frozen=True)

@@ -72,10 +72,10 @@ class SourceDocument:
 class Chunk:
     """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`.
 
-    `label` is the page's label ("slide 3", "sheet Budget") when it has one, else the path of
-    headings of the section it starts in ("Usage › Pandas Integration") when the document has them. `tokens` are the
-    embedding model's token ids of `text` (no special tokens) when chunking counted them: the encoder
-    takes them rather than tokenize the text again.
+    `label` is the page's label ("slide 3", "sheet Budget") when it has one, else the last two
+    headings of the section it starts in ("Examples and Advanced Usage › Pandas Integration") when
+    the document has them. `tokens` are the embedding model's token ids of `text` (no special
+    tokens) when chunking counted them: the encoder takes them rather than tokenize the text again.
     """
 
     doc_id: str
