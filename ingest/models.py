@@ -54,7 +54,7 @@ class SourceDocument:
 
     def heading_at(self, offset: int) -> str | None:
         """The path of the headings of the section `offset` is in, or None before the first."""
-        index = bisect_right([start for start, _ in self.headings], offset) - 1
+        index = bisect_right(self.headings, offset, key=lambda heading: heading[0]) - 1
         return self.headings[index][1] if index >= 0 else None
 
     def page_at(self, offset: int) -> int | None:
