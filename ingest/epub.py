@@ -9,7 +9,7 @@ from pathlib import Path
 from ingest.errors import unreadable
 from ingest.models import SourceDocument
 from ingest.settings import IngestSettings
-from ingest.text import html_to_text, join_pages
+from ingest.text import html_to_text, join_pages, words_of
 
 
 def _heading(html: str) -> str | None:
@@ -17,7 +17,7 @@ def _heading(html: str) -> str | None:
 
     tree = html_text.parse_html(html)
     found = tree.xpath("(//h1|//h2|//h3|//title)[normalize-space()][1]")
-    return " ".join(found[0].text_content().split()) if found else None
+    return words_of(found[0]) if found else None
 
 
 def read_epub(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError
 from ingest.models import SourceDocument
 from ingest.settings import IngestSettings
-from ingest.text import decode_text, laid_out
-
-if TYPE_CHECKING:
-    from lxml.html import HtmlElement
+from ingest.text import decode_text, laid_out, words_of
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Marks where a heading starts in the extracted text: a private-use character, taken out of the source first.
@@ -28,24 +24,20 @@ _MARK = "\ue000"
 MAX_LABEL_CHARS = 80
 
 
-def _words(element: HtmlElement) -> str:
-    return " ".join(element.text_content().split())
-
-
 def _document(doc_id: str, path: Path, html: str, kind: str) -> SourceDocument:
     """The rendered text, its first heading as title, and where each later section starts with its
     path of headings (the title left out), so a passage's citation can say what section it is in."""
     import html_text
 
     tree = laid_out(html)
-    headings = [element for element in tree.iter(*_HEADINGS) if _words(element)]
-    title = _words(headings[0]) if headings else None
+    headings = [(element, words) for element in tree.iter(*_HEADINGS) if (words := words_of(element))]
+    title = headings[0][1] if headings else None
     paths: list[str] = []
     open_headings: dict[int, str] = {}
-    for element in headings[1:]:
+    for element, words in headings[1:]:
         level = int(element.tag[1])
-        open_headings = {lvl: words for lvl, words in open_headings.items() if lvl < level}
-        open_headings[level] = _words(element)
+        open_headings = {lvl: text for lvl, text in open_headings.items() if lvl < level}
+        open_headings[level] = words
         label = " › ".join(list(open_headings.values())[-2:])
         paths.append(label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1].rstrip() + "…")
         element.text = _MARK + (element.text or "")

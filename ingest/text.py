@@ -44,6 +44,11 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def words_of(element: HtmlElement) -> str:
+    """An element's visible text as words separated by single spaces."""
+    return " ".join(element.text_content().split())
+
+
 def laid_out(html: str) -> HtmlElement:
     """HTML parsed and laid out for html-text: each list item and table row a line of its own (items
     with their marker, rows as `| a | b |`, rows of only images or blanks left out), preformatted
@@ -70,7 +75,7 @@ def laid_out(html: str) -> HtmlElement:
     for row in list(tree.iter("tr")):
         for br in row.iter("br"):
             br.tail = " " + (br.tail or "")
-        cells = [" ".join(cell.text_content().split()) for cell in row if cell.tag in ("td", "th")]
+        cells = [words_of(cell) for cell in row if cell.tag in ("td", "th")]
         if any(cells):
             tail = row.tail
             row.clear()
