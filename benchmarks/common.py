@@ -80,6 +80,23 @@ def ingest(corpus_dir: Path, data_dir: Path) -> tuple[Collection, IngestReport]:
     return index, report
 
 
+def answer_all(corpus_dir: Path, cases: Sequence[Any], work: Path, name: str, answerer: str) -> tuple[IngestReport, dict[str, Any]]:
+    """Ingest `corpus_dir` into an index under `work/data` and answer every case through the same
+    `answer()` as `askdocs ask` (`askdocs eval`'s runner, its files in `work/run`): the ingest report
+    and the evaluation."""
+    from assistant.answer import Assistant
+    from evaluation.runner import run as run_eval
+    from ui.settings import Settings
+
+    settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
+    index = Collection(settings.index, settings.ingest)
+    report = index.ingest([corpus_dir], progress=True)
+    try:
+        return report, run_eval(Assistant(settings.assistant, index.retriever), cases, work / "run", name, progress=True)
+    finally:
+        index.close()
+
+
 def settings_summary(index: Collection) -> dict[str, Any]:
     s = index.settings
     return {

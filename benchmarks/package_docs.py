@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, machine, workdir, write_results
+from benchmarks.common import RESULTS, answer_all, machine, workdir, write_results
 
 HERE = Path(__file__).resolve().parent
 REPORTED = (
@@ -117,21 +117,11 @@ def write_corpus(folder: Path, packages: dict[str, tuple[str, str]]) -> list[str
 
 
 def run_part(work: Path, part: str, answerer: str) -> dict[str, Any]:
-    from assistant.answer import Assistant
-    from evaluation.runner import run as run_eval
     from evaluation.testset import load_testset
-    from index.collection import Collection
-    from ui.settings import Settings
 
     testset = HERE / f"package_docs-{part}.jsonl"
     cases = load_testset(testset)
-    settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
-    index = Collection(settings.index, settings.ingest)
-    report = index.ingest([work / "corpus"], progress=True)
-    try:
-        evaluation = run_eval(Assistant(settings.assistant, index.retriever), cases, work / "run", testset.name, progress=True)
-    finally:
-        index.close()
+    report, evaluation = answer_all(work / "corpus", cases, work, testset.name, answerer)
     metrics = {**evaluation["metrics"], **presentation(work / "run" / "results.jsonl")}
     return {
         "packages": {name: release for name, (release, _) in PARTS[part].items()},

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATASETS, RESULTS, machine, skipped, workdir, write_results
+from benchmarks.common import DATASETS, RESULTS, answer_all, machine, skipped, workdir, write_results
 from evaluation.importers import import_squad
 from evaluation.splits import Part, spread, squad_file_titles, squad_titles
 from evaluation.testset import load_testset, write_testset
@@ -47,22 +47,11 @@ PARTS: tuple[Part, ...] = ("dev", "heldout")
 def run_part(
     path: Path, work: Path, part: Part, questions: int | None, answerer: str, withhold: int | None = None
 ) -> dict[str, Any]:
-    from assistant.answer import Assistant
-    from evaluation.runner import run as run_eval
-    from index.collection import Collection
-    from ui.settings import Settings
-
     titles = squad_titles(squad_file_titles(path), part)
     corpus_dir, testset = import_squad(path, work, titles=titles, withhold=withhold)
     cases = spread(load_testset(testset), questions)
     write_testset(cases, work / "sample.jsonl")
-    settings = Settings(index={"data_dir": work / "data"}, assistant={"answerer": answerer, "log_answers": False})
-    index = Collection(settings.index, settings.ingest)
-    report = index.ingest([corpus_dir], progress=True)
-    try:
-        evaluation = run_eval(Assistant(settings.assistant, index.retriever), cases, work / "run", str(path.name), progress=True)
-    finally:
-        index.close()
+    report, evaluation = answer_all(corpus_dir, cases, work, path.name, answerer)
     metrics = evaluation["metrics"]
     return {
         "articles": titles,
