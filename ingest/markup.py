@@ -5,10 +5,15 @@ into the index, and quotes them as answers. Both formats are rendered to HTML by
 (markdown-it-py with tables; docutils), and the HTML becomes text as a mail's or an e-book's does
 (`ingest.text.laid_out`): headings and paragraphs as blocks, each list item and table row on its
 own line, code line by line. Images, link targets and comments leave no text.
+
+A `.txt` file is often one of the two without saying so (a package's long description that
+declares no format, a README saved as text): `markup_of` tells them from prose by the constructs
+only that markup has, and such a file is read as rendered too.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import accumulate
 from pathlib import Path
 
@@ -22,6 +27,46 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MARK = "\ue000"
 # A section's label is the last two headings of its path, at most this long.
 MAX_LABEL_CHARS = 80
+
+# What only reStructuredText writes: explicit markup (directives, link targets, substitution
+# definitions, footnotes), inline literals, link references, a literal block's "::" and a
+# substitution's use.
+_RST_SIGNS = (
+    re.compile(r"^\.\. (?:[\w-]+::|_[^:\n]+:|\|[^|\n]+\| [\w-]+::|\[[#*\w-]+\] )", re.M),
+    re.compile(r"``[^`\s][^`\n]*``"),
+    re.compile(r"`[^`\n]+`__?(?!\w)"),
+    re.compile(r"\S::$", re.M),
+    re.compile(r"(?<![|\w])\|[\w][\w -]*\|(?![|\w])"),
+)
+# A section title's underline: a line of one punctuation character at least as long as the title above it.
+_ADORNED = re.compile(r"^(\S[^\n]*)\n([=\-~^\"'`#*+:.])\2{2,}[ \t]*$", re.M)
+_SETEXT = {"=", "-"}
+# What only Markdown writes: an ATX heading, a fenced code block, a link or an image, a link's definition.
+_MARKDOWN_SIGNS = (
+    re.compile(r"^#{1,6} \S", re.M),
+    re.compile(r"^```", re.M),
+    re.compile(r"!?\[[^\]\n]+\]\((?:https?://|\.{0,2}/|#)[^)\s]*\)"),
+    re.compile(r"^ {0,3}\[[^\]\n]+\]: \S", re.M),
+)
+
+
+def markup_of(text: str) -> str | None:
+    """"rst" or "markdown" when a plain-text file is written in that markup, else None.
+
+    Two signs of one markup are needed: two kinds of construct, or section titles underlined in two
+    styles of reStructuredText's own, or three explicit markup lines (a README of badges). A plain note may underline its
+    title or hold one "[link](…)", and it is then still read as written.
+    """
+    rst = sum(bool(sign.search(text)) for sign in _RST_SIGNS)
+    styles = {m.group(2) for m in _ADORNED.finditer(text) if len(m.group(1).rstrip()) <= len(m.group(0).split("\n")[1].rstrip())}
+    # Markdown underlines its titles with "=" and "-" too; only the other characters are reStructuredText's own.
+    rst += min(2, len(styles - _SETEXT) + bool(styles & _SETEXT))
+    markdown = sum(bool(sign.search(text)) for sign in _MARKDOWN_SIGNS)
+    if (rst >= 2 and rst > markdown) or len(_RST_SIGNS[0].findall(text)) >= 3:
+        return "rst"
+    if markdown >= 2:
+        return "markdown"
+    return None
 
 
 def _document(doc_id: str, path: Path, html: str, kind: str) -> SourceDocument:
@@ -49,10 +94,14 @@ def _document(doc_id: str, path: Path, html: str, kind: str) -> SourceDocument:
 
 
 def read_markdown(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
+    return render_markdown(doc_id, path, decode_text(path, data))
+
+
+def render_markdown(doc_id: str, path: Path, text: str) -> SourceDocument:
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    text = decode_text(path, data).replace(_MARK, "")
+    text = text.replace(_MARK, "")
     try:
         html = parser.render(text)
     except Exception as exc:  # a parser's failure on one file must not stop the batch
@@ -61,6 +110,10 @@ def read_markdown(doc_id: str, path: Path, data: bytes, settings: IngestSettings
 
 
 def read_rst(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
+    return render_rst(doc_id, path, decode_text(path, data))
+
+
+def render_rst(doc_id: str, path: Path, text: str) -> SourceDocument:
     from docutils.core import publish_parts
 
     overrides = {
@@ -73,7 +126,7 @@ def read_rst(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> 
         "syntax_highlight": "none",
         "doctitle_xform": False,
     }
-    text = decode_text(path, data).replace(_MARK, "")
+    text = text.replace(_MARK, "")
     try:
         parts = publish_parts(text, source_path=str(path), writer="html5", settings_overrides=overrides)
     except Exception as exc:  # docutils raises many kinds of errors on input it cannot take; one file must not stop the batch

@@ -17,7 +17,7 @@ from pathlib import Path
 from ingest.epub import read_epub
 from ingest.errors import IngestError, UnsupportedFile, unreadable
 from ingest.mail import read_eml
-from ingest.markup import read_markdown, read_rst
+from ingest.markup import markup_of, read_markdown, read_rst, render_markdown, render_rst
 from ingest.models import Attachment, SourceDocument
 from ingest.office import read_csv, read_odt, read_pptx, read_rtf, read_xlsx
 from ingest.settings import IngestSettings
@@ -89,7 +89,18 @@ def read_attachment(
 
 
 def _read_text(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
-    return SourceDocument(doc_id=doc_id, path=path, text=decode_text(path, data), kind="text")
+    """The text as written, or as rendered when it is Markdown or reStructuredText (`markup_of`)."""
+    text = decode_text(path, data)
+    render = {"markdown": render_markdown, "rst": render_rst}.get(markup_of(text) or "")
+    if render is not None:
+        try:
+            document = render(doc_id, path, text)
+        except IngestError:  # markup its parser cannot take: the file is still text
+            pass
+        else:
+            if document.text.strip():
+                return document
+    return SourceDocument(doc_id=doc_id, path=path, text=text, kind="text")
 
 
 def _read_html(doc_id: str, path: Path, data: bytes, settings: IngestSettings) -> SourceDocument:
@@ -199,7 +210,12 @@ def is_supported(path: Path) -> bool:
 
 # The one list of formats: discovery, the upload check and the README's table all come from it.
 FORMATS: tuple[Format, ...] = (
-    Format((".txt", ".text"), _read_text, "the text, as UTF-8 or the encoding charset-normalizer finds"),
+    Format(
+        (".txt", ".text"),
+        _read_text,
+        "the text, as UTF-8 or the encoding charset-normalizer finds; read as Markdown or reStructuredText "
+        "when it is written in one (two signs of that markup: directives, link targets, ``literals``, fences…)",
+    ),
     Format(
         (".md", ".markdown"),
         read_markdown,

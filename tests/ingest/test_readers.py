@@ -132,6 +132,23 @@ def test_restructuredtext_is_read_as_rendered_text(tmp_path: Path) -> None:
     assert "from quickcache import cached" in text
 
 
+def test_a_text_file_written_in_markup_is_read_as_rendered(tmp_path: Path) -> None:
+    # A package's long description that declares no format is saved as .txt; so are many READMEs.
+    (tmp_path / "quickcache.txt").write_text(README_RST, encoding="utf-8")
+    (tmp_path / "notes.txt").write_text(README_MD, encoding="utf-8")
+    rst, markdown = read(tmp_path / "quickcache.txt"), read(tmp_path / "notes.txt")
+    assert (rst.kind, rst.title, markdown.kind, markdown.title) == ("rst", "Quickcache", "markdown", "Quickcache")
+    assert "image::" not in rst.text and "from quickcache import cached" in rst.text
+    assert "img.shields.io" not in markdown.text and "| max_size | 1 GB |" in markdown.text
+
+
+def test_plain_text_with_one_sign_of_markup_is_read_as_written(tmp_path: Path) -> None:
+    note = "Harbour works\n=============\n\nThe *north* pier closes:\n\n  on 3 May, see [the notice](https://example.org/n).\n"
+    (tmp_path / "note.txt").write_text(note, encoding="utf-8")
+    document = read(tmp_path / "note.txt")
+    assert (document.kind, document.text) == ("text", note)
+
+
 def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
     html = """<html><head><title>Harbour notice</title><style>.x{color:red}</style>
     <script>var secret = "do not index";</script></head>
