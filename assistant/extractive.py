@@ -10,8 +10,9 @@ measure the off-topic refusal threshold applies to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,6 +38,13 @@ SEMANTIC_WEIGHT = 0.6
 # (chosen on the development articles when the model was trained).
 SECOND_SENTENCE_MARGIN = operating_point("second_sentence_margin", 1.0)
 HEURISTIC = SENTENCE_FEATURES.index("heuristic")
+# A quote goes on with at most this many lines that its sentence introduces (see `_introduced`).
+MAX_INTRODUCED_LINES = 8
+_LIST_ITEM = re.compile(r"^(?:[-*•+]|\d{1,3}[.)])\s")
+# A line of code that ends in a colon opens a block of code ("def main():", "else:"); prose that
+# introduces something ends in a word and a colon ("install it by doing:").
+_INTRODUCES = re.compile(r"[^\W\d_]:$")
+_CODE_OPENER = re.compile(r"^(?:def|class|if|elif|else|for|while|with|try|except|finally|async|match|case|switch|function)\b")
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,76 @@ def _attributed(best: Candidate, passages: Sequence[Passage], kind: str | None, 
     return best
 
 
+def _lines_after(text: str, end: int) -> list[tuple[str, int]]:
+    """The lines of `text` after the line that holds offset `end`, each with the offset where it ends."""
+    found, start = [], text.find("\n", end)
+    while start >= 0:
+        stop = text.find("\n", start + 1)
+        stop = len(text) if stop < 0 else stop
+        found.append((text[start + 1 : stop], stop))
+        start = stop if stop < len(text) else -1
+    return found
+
+
+def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Candidate:
+    """The best sentence and the lines it introduces, when it introduces some.
+
+    A line ending in a colon announces what comes next: the command to run, the code sample, the
+    list ("You can install it by doing:" / "pip install dateparser"). A table's first row names the
+    columns of the rows below it. Quoting the line alone leaves out the very thing a README reader
+    asked for, so the quote goes on with the next block (a list to its last item, a table to its
+    last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all.
+    """
+    text = passages[best.passage].text
+    line_start = text.rfind("\n", 0, best.sentence.start) + 1
+    line_end = text.find("\n", best.sentence.end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    previous = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)].strip()
+    following = _lines_after(text, best.sentence.end)
+    if line.startswith("|") and line.endswith("|") and not previous.startswith("|"):
+        block = [(row, stop) for row, stop in _takewhile_rows(following)]
+    elif _INTRODUCES.search(line) and not _CODE_OPENER.match(line) and len(sentences(text[best.sentence.end : line_end])) <= 1:
+        block = _next_block(following)
+    else:
+        return best
+    taken, words_left, end = 0, budget, line_end
+    for row, stop in block[:MAX_INTRODUCED_LINES]:
+        size = len(row.split())
+        # A comment after the first line of code starts the sample's next step.
+        if size > words_left or (taken and row.lstrip().startswith("# ")):
+            break
+        taken, words_left, end = taken + 1, words_left - size, stop
+    if not taken:
+        return best
+    return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
+
+
+def _takewhile_rows(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    rows = []
+    for row, stop in lines:
+        if not row.strip().startswith("|"):
+            break
+        rows.append((row, stop))
+    return rows
+
+
+def _next_block(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The next lines up to a blank line (blank lines before them skipped); a list goes on across
+    blank lines to its last item."""
+    block: list[tuple[str, int]] = []
+    after_blank = False
+    for row, stop in lines:
+        if not row.strip():
+            after_blank = True
+            continue
+        if block and after_blank and not (_LIST_ITEM.match(block[0][0].strip()) and _LIST_ITEM.match(row.strip())):
+            break
+        block.append((row, stop))
+        after_blank = False
+    return block
+
+
 def select(
     candidates: Sequence[Candidate],
     max_words: int,
@@ -136,6 +214,8 @@ def select(
         return []
     margin = SECOND_SENTENCE_MARGIN if margin is None else margin
     first = _attributed(candidates[0], passages, analyse(question).kind, question) if passages else candidates[0]
+    if passages:
+        first = _introduced(first, passages, max_words - len(first.sentence.text.split()))
     chosen = [first]
     used = len(first.sentence.text.split())
     # The hand-set ranking's favourite comes second when the learned one disagrees: the learned

@@ -210,3 +210,57 @@ def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assista
     assert sample_index.catalog.text(citation.source)[span.start : span.end] == span.text
     assert answer.as_json()["answer_span"] == span.model_dump()
     assert make_assistant(answer_spans=False).answer(answer.question).answer_span is None
+
+
+README_PASSAGE = """Dateparser supports Python 3.10+. You can install it by doing:
+
+$ pip install dateparser
+
+If you want to use a non-Gregorian calendar, you need to install the calendars extra:
+
+$ pip install dateparser[calendars]
+
+It supports:
+
+- the Persian Jalali calendar
+
+- the Hijri calendar
+
+| Python version range | Compatible release |
+| 3.7 - 3.12 | 0.5 - 0.6 |
+| >= 3.13 | none yet |
+
+class Parser(Base):
+    pass"""
+
+
+def _candidate(text: str, sentence: str):  # type: ignore[no-untyped-def]
+    from assistant.extractive import Candidate
+    from assistant.text import Sentence
+
+    start = text.index(sentence)
+    return Candidate(0, Sentence(sentence, start, start + len(sentence)), relevance=0.5, rank=1.0)
+
+
+def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -> None:
+    """A README's "install the calendars extra:" was quoted without the command it announces, and a
+    table's first row without the rows under it."""
+    from assistant.extractive import select
+    from index.retrieve import Passage
+
+    passage = Passage("c", "dateparser.md", "dateparser", README_PASSAGE, 0, len(README_PASSAGE), None, 0, 1.0, 0.5, 1.0, 1, 1)
+
+    def quoted(sentence: str, max_words: int = 80) -> str:
+        (first,) = select([_candidate(README_PASSAGE, sentence)], max_words, [passage], "How do I get other calendars?")
+        assert README_PASSAGE[first.sentence.start : first.sentence.end] == first.sentence.text
+        return first.sentence.text
+
+    extra = "If you want to use a non-Gregorian calendar, you need to install the calendars extra:"
+    assert quoted(extra) == extra + "\n\n$ pip install dateparser[calendars]"
+    # The rest of the line is quoted too when the colon ends the sentence after the chosen one.
+    assert quoted("Dateparser supports Python 3.10+.").endswith("by doing:\n\n$ pip install dateparser")
+    assert quoted("It supports:") == "It supports:\n\n- the Persian Jalali calendar\n\n- the Hijri calendar"
+    assert quoted("| Python version range | Compatible release |").endswith("| >= 3.13 | none yet |")
+    # Nothing is added beyond the word budget, and code that opens a block is not an introduction.
+    assert quoted(extra, max_words=16) == extra
+    assert quoted("class Parser(Base):") == "class Parser(Base):"
