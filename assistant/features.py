@@ -7,6 +7,7 @@ nothing here depends on the size of the corpus. The same functions build the tra
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 from collections import Counter
@@ -37,15 +38,20 @@ WH_CODES = {
     None: 0, "what": 1, "which": 2, "who": 3, "whom": 3, "whose": 3, "when": 4, "where": 5, "why": 6,
     "how": 7, "how many": 8, "how much": 8, "how long": 9, "how old": 9, "how often": 9,
 }
-KIND_CODES = {None: 0, "number": 1, "date": 2, "name": 3, "place": 4}
+# A name in code was never asked for in the data the models learned from: to them it is no kind
+# (code 0), and only the sentence's "typed" flag says it holds one.
+KIND_CODES = {None: 0, "number": 1, "date": 2, "name": 3, "place": 4, "identifier": 0}
 # Stems sharing this many leading characters, or one a prefix of the other of at least four,
 # count as the same word ("financed"/"financial", "focus"/"focused").
 PREFIX_MATCH = 5
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of fact asked for: number, date, name (person or organisation), place, or None."""
+    """The kind of fact asked for: number, date, name (person or organisation), place, a name in code
+    ("identifier"), or None."""
     q = question.lower()
+    if _ASKS_IDENTIFIER.search(question):  # before "how many" or "when" of a clause: "which setting lets me…, when…"
+        return "identifier"
     if re.search(r"\bhow (many|much|long|often|old|far|large|big|tall|high)\b|\bwhat (share|percentage|proportion|number|amount)\b", q):
         return "number"
     if re.search(r"\bwhen\b|\b(what|which|on what|in what) (date|year|month|day|century|decade|period)\b", q):
@@ -57,6 +63,21 @@ def answer_type(question: str) -> str | None:
     if re.search(r"\b(which|what)( \w+)?( \w+)? (organi[sz]ation|institut|unit|agenc|bod|compan|universit|team|party)", q):
         return "name"
     return None
+
+
+# A question asking for a name in code: "Which flag…", "What option do I add…", "which function lets me…".
+_ASKS_IDENTIFIER = re.compile(
+    r"\b(?i:which|what)( (?!(?i:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b)[\w.-]+){0,3}? "
+    r"(flag|option|argument|parameter|function|method|class|setting|variable|exception|error|command|subcommand|"
+    r"module|keyword|field|attribute|header|decorator|environment variable|env var)s?\b(?! of\b)"
+)
+# What code names look like in prose: a dotted name, snake_case or CONSTANT_CASE, a call, a
+# command-line flag, a CamelCase name.
+IDENTIFIER = re.compile(
+    r"\b[a-z_]\w+\.[a-z_]\w+(?:\.\w+)*\b|\b[A-Za-z]\w*_\w+\b|\b\w+\(|(?<![\w-])--?[a-z][\w-]*|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b"
+)
+# Python's built-ins ("print(", "list("): around the name asked for, never the name itself.
+_BUILTINS = frozenset(dir(builtins))
 
 
 # Questions asking outright for a time or a quantity ("When did it start?", "In what year…", "How
@@ -108,12 +129,22 @@ def focus_terms(question: str) -> list[str]:
     return focus
 
 
+def code_names(text: str, question_words: set[str] | frozenset[str]) -> list[re.Match[str]]:
+    """The names in code that `text` holds and the question does not (all of a name's words in it)."""
+    return [
+        m for m in IDENTIFIER.finditer(text)
+        if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0).rstrip("(") not in _BUILTINS
+    ]
+
+
 def type_match(kind: str | None, text: str, question_words: set[str]) -> bool:
     """Whether `text` holds a fact of the asked kind that the question does not already name."""
     if kind == "number":
         return any(not m.group(0).isdigit() or m.group(0) not in question_words for m in NUMBER.finditer(text))
     if kind == "date":
         return any(m.group(0).lower() not in question_words for m in DATE.finditer(text))
+    if kind == "identifier":
+        return bool(code_names(text, question_words))
     if kind in ("name", "place"):
         stop = stopwords()
         return any(m.lower() not in question_words and m.lower() not in stop for m in _CAPITAL.findall(text))
@@ -227,7 +258,7 @@ SENTENCE_FEATURES = (
 # The hand-set ranking the learned one grew from, kept as one of its inputs: half relevance, half
 # the question's focus, a bonus for holding the kind of fact asked for, a malus for only repeating
 # the question.
-HEURISTIC_TYPE_BONUS = {"number": 0.25, "date": 0.25, "name": 0.1, "place": 0.1}
+HEURISTIC_TYPE_BONUS = {"number": 0.25, "date": 0.25, "name": 0.1, "place": 0.1, "identifier": 0.25}
 
 
 def sentence_features(

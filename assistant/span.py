@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.features import KIND_CODES, WH_CODES, Asked, matches
+from assistant.features import KIND_CODES, WH_CODES, Asked, code_names, matches
 from assistant.scorers import scorer
 from assistant.text import content_terms
 from index.keywords import stopwords
@@ -256,7 +256,21 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = doer(sentence, verb, best)
     elif (name := asks_what_is(question)) is not None:
         best = description(sentence, name, best)
+    elif asked.kind == "identifier":
+        best = code_name(asked, text, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
+
+
+def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
+    """For "Which flag…", "What option do I add…": the first name in code that the sentence holds and
+    the question does not ("--counts", "SetOperationException"); the phrase as it is without one. The model
+    learned its phrases from encyclopaedic prose and picks a noun around such a name, not the name."""
+    found = code_names(text, asked.words)
+    if not found:
+        return phrase
+    name = found[0]
+    end = name.end() - 1 if name.group(0).endswith("(") else name.end()
+    return Phrase(text[name.start() : end], name.start(), end, phrase.features)
 
 
 def asks_for_several(doc: Doc) -> bool:

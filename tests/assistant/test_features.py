@@ -30,9 +30,26 @@ def test_the_kind_of_answer_and_the_focus_of_a_question() -> None:
     assert answer_type("Who founded the academy?") == "name"
     assert answer_type("Where is the academy?") == "place"
     assert answer_type("Why was it founded?") is None
+    # A README's reader asks for names in code, often in a clause that would read as a date or a count.
+    assert answer_type("Which flag makes the normalizer print only the encoding?") == "identifier"
+    assert answer_type("When I parse 'December 2015', which setting gives the 31st?") == "identifier"
+    assert answer_type("What option do I add so that it shows how many rows each table has?") == "identifier"
+    assert answer_type("What did Tesla attribute the signals to?") is None  # a verb, not a noun
     # The focus runs from the wh-word to the context ("the Astana meeting").
     assert focus_terms("Which countries funded the Astana meeting?") == ["countri", "fund"]
     assert focus_terms("Who opened the workshop in Tashkent?") == ["open"]
+
+
+def test_a_sentence_holds_a_name_in_code_the_question_does_not() -> None:
+    from assistant.features import code_names, type_match
+
+    question = {"which", "orjson", "option", "indents", "dumps", "output", "list"}
+    found = code_names("indent is replaced by option=orjson.OPT_INDENT_2; see orjson.dumps and list(x)", question)
+    assert [m.group(0) for m in found] == ["OPT_INDENT_2"]  # orjson.dumps is named; list( is a built-in
+    assert [m.group(0) for m in code_names("run it with --counts or tiktoken.encoding_for_model(name)", set())] == [
+        "--counts", "tiktoken.encoding_for_model"
+    ]
+    assert not type_match("identifier", "The Academy of Sciences was founded in 1952, e.g. by U.S. scientists.", set())
 
 
 def test_analyse_finds_names_and_negation() -> None:

@@ -177,3 +177,15 @@ def test_the_pipeline_loads_without_torch_yet_leaves_it_importable() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1.0"
+
+
+def test_a_question_asking_for_a_name_in_code_gets_that_name() -> None:
+    """The model, which learned its phrases from encyclopaedic prose, marked "SELECT clauses"."""
+    asked = analyse("What error does PyPika raise when I union two queries that select different numbers of columns?")
+    sentence = (
+        "Unions require that queries have the same number of SELECT clauses so trying to cast a unioned query "
+        "to string will throw a SetOperationException if the column sizes are mismatched."
+    )
+    found = best_phrase(asked, sentence)
+    assert found.phrase is not None and found.phrase.text == "SetOperationException"
+    assert sentence[found.phrase.start : found.phrase.end] == "SetOperationException"
