@@ -23,7 +23,7 @@ from pathlib import Path
 
 from index.keywords import content_words, match_any
 from index.postings import TOKENIZER, Postings
-from ingest.models import Chunk
+from ingest.models import Chunk, embedded_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,6 +120,10 @@ class ChunkRecord:
     page: int | None
     title: str
     label: str | None = None  # how a citation names the page ("slide 3", "sheet Budget") or section ("3.5.0 › Changed")
+
+    @property
+    def embedded(self) -> str:
+        return embedded_text(self.text, self.title, self.page, self.label)
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def repair(collection: Collection) -> Diagnosis:
             records = catalog.chunks(found.missing_vectors)
             for start in range(0, len(found.missing_vectors), 256):
                 batch = [records[i] for i in found.missing_vectors[start : start + 256] if i in records]
-                store.upsert([c.id for c in batch], collection.embedder.embed([c.text for c in batch]), [c.doc_id for c in batch])
+                store.upsert([c.id for c in batch], collection.embedder.embed([c.embedded for c in batch]), [c.doc_id for c in batch])
             repaired.append(f"re-embedded {len(found.missing_vectors)} chunks that had no vector")
         by_name = {f.name: f for f in found.findings}
         with catalog.transaction():

@@ -95,12 +95,13 @@ class Plan:
 
 
 def chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
-    """Ids from the document and the chunk's text: unchanged passages keep their id (and vector)."""
+    """Ids from the document and what is embedded of the chunk (`Chunk.embedded`): unchanged
+    passages keep their id (and vector)."""
     doc_key = hashlib.sha1(doc_id.encode()).hexdigest()[:12]
     seen: dict[str, int] = {}
     ids = []
     for chunk in chunks:
-        text_key = hashlib.sha1(chunk.text.encode()).hexdigest()[:16]
+        text_key = hashlib.sha1(chunk.embedded.encode()).hexdigest()[:16]
         seen[text_key] = seen.get(text_key, -1) + 1
         ids.append(f"{doc_key}-{text_key}-{seen[text_key]}")
     return ids

@@ -150,7 +150,9 @@ class Writer:
 
     def _embed(self, batch: Sequence[DocumentWrite]) -> np.ndarray | None:
         chunks = [write.chunks[i] for write in batch for i in write.new]
-        return self.embedder.embed([c.text for c in chunks], tokens=[c.tokens for c in chunks]) if chunks else None
+        # Token ids counted by chunking are the text's: a passage read after its headings is tokenized anew.
+        tokens = [c.tokens if c.embedded == c.text else None for c in chunks]
+        return self.embedder.embed([c.embedded for c in chunks], tokens=tokens) if chunks else None
 
     def _flush(
         self, batch: Sequence[DocumentWrite], embedding: Future[np.ndarray | None], store: VectorStore, report: IngestReport
@@ -221,7 +223,7 @@ class Writer:
             bar = _progress_bar(self.catalog.chunk_count(), progress, unit="chunk", desc="re-embedding")
             total = 0
             for batch in self.catalog.iter_chunks(self.batch):
-                vectors = self.embedder.embed([c.text for c in batch])
+                vectors = self.embedder.embed([c.embedded for c in batch])
                 store.upsert([c.id for c in batch], vectors, [c.doc_id for c in batch])
                 bar.update(len(batch))
                 total += len(batch)

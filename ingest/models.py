@@ -68,6 +68,16 @@ class SourceDocument:
         return None
 
 
+def embedded_text(text: str, title: str, page: int | None, label: str | None) -> str:
+    """What the embedding model reads of a passage: its text, after the document's title and the
+    section's headings when it sits in a section ("psutil › Windows services").
+
+    A README's passages rarely name what they are about; its title and headings do. A passage
+    that is on a page (a PDF's, a slide), or before a document's first section, is read as it is.
+    """
+    return f"{title} › {label}\n{text}" if label and page is None else text
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A passage of a document: `start`/`end` are offsets into `SourceDocument.text`.
@@ -87,3 +97,7 @@ class Chunk:
     page: int | None = None
     label: str | None = None
     tokens: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def embedded(self) -> str:
+        return embedded_text(self.text, self.title, self.page, self.label)

@@ -239,3 +239,28 @@ def test_the_vector_search_breadth_is_set_on_new_and_existing_collections(tmp_pa
     assert ef_search(reopened) == IndexSettings().hnsw_ef_search == 1000
     assert [p.chunk_id for p in reopened.retriever.search("Which law is Kyrgyzstan drafting?")] == before
     reopened.close()
+
+
+def test_a_readme_passage_is_found_by_the_name_of_what_it_documents(tmp_path: Path, embedder: Embedder) -> None:
+    """A passage deep in a README rarely names its package; it is embedded after the README's title
+    and its section's headings, so a question naming the package finds that package's passage."""
+    from ingest.settings import IngestSettings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    intro = "It reads the state of the machine.\n\n## Platforms\n\n" + "It runs on Linux, macOS and the BSDs, with no compiler needed to install it. " * 8
+    section = "## Windows services\n\nCall `win_service_iter()` to list the services installed on a Windows machine.\n"
+    (docs / "sysmon.md").write_text(f"# sysmon\n\n{intro}\n\n{section}", encoding="utf-8")
+    # The other README words it closer to the question, but is about another package.
+    closer = section.replace("the services installed on a Windows machine", "the installed Windows services")
+    (docs / "winprobe.md").write_text(f"# winprobe\n\n{intro}\n\n{closer}", encoding="utf-8")
+    settings = IndexSettings(data_dir=tmp_path / "data")
+    collection = Collection(settings, IngestSettings(chunk_tokens=48, chunk_overlap=0), embedder=embedder)
+    try:
+        collection.ingest([docs])
+        passages = [c for batch in collection.catalog.iter_chunks() for c in batch if c.doc_id == "sysmon.md" and "win_service_iter" in c.text]
+        assert passages and all("sysmon" not in c.text and c.embedded.startswith(f"sysmon › {c.label}\n") for c in passages)
+        best = collection.retriever.search("Which sysmon function lists the installed Windows services?", 3)[0]
+        assert best.doc_id == "sysmon.md" and "win_service_iter" in best.text
+    finally:
+        collection.close()
