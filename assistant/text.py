@@ -20,6 +20,10 @@ class Sentence:
     end: int
 
 
+# Latin abbreviations written inside a sentence, which Punkt's English model takes for its end.
+ABBREVIATIONS = frozenset({"e.g", "i.e", "cf", "viz", "vs", "approx", "incl", "resp"})
+
+
 @cache
 def _punkt():  # type: ignore[no-untyped-def]
     """NLTK's English Punkt model, the copy llama-index-core ships (its folder is added to nltk's data path)."""
@@ -28,7 +32,10 @@ def _punkt():  # type: ignore[no-untyped-def]
 
     if str(nltk_data()) not in nltk.data.path:
         nltk.data.path.append(str(nltk_data()))
-    return PunktTokenizer("english")
+    tokenizer = PunktTokenizer("english")
+    # The English model does not know these, and cut "…supported Python, i.e. 3.9+." after "i.e.".
+    tokenizer._params.abbrev_types.update(ABBREVIATIONS)
+    return tokenizer
 
 
 def sentences(text: str) -> list[Sentence]:

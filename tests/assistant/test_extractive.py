@@ -200,6 +200,16 @@ def test_quoted_headings_and_list_items_end_before_the_next_sentence() -> None:
     assert with_opening_quote("“Justice fails”, he said.") == "“Justice fails”, he said."
 
 
+def test_a_sentence_goes_on_past_e_g_and_i_e() -> None:
+    """Punkt's English model ended "It is tested for supported Python, i.e." there, and quoted "3.9+." alone."""
+    from assistant.text import sentences
+
+    text = "It is tested for supported Python, i.e. 3.9+. Use a small model, e.g. MiniLM, to embed. Then stop."
+    assert [s.text for s in sentences(text)] == [
+        "It is tested for supported Python, i.e. 3.9+.", "Use a small model, e.g. MiniLM, to embed.", "Then stop."
+    ]
+
+
 def test_the_answer_phrase_is_marked_with_its_place_in_the_document(make_assistant, sample_index) -> None:  # type: ignore[no-untyped-def]
     answer = make_assistant().answer("On what date was the second expert-level meeting in Kyrgyzstan held?")
     span = answer.answer_span
