@@ -28,7 +28,7 @@ from assistant.features import (
     units,
 )
 from assistant.scorers import operating_point, scorer
-from assistant.text import Sentence, content_terms, sentences, words
+from assistant.text import Sentence, content_terms, is_list_item, sentences, words
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -40,7 +40,6 @@ SECOND_SENTENCE_MARGIN = operating_point("second_sentence_margin", 1.0)
 HEURISTIC = SENTENCE_FEATURES.index("heuristic")
 # A quote goes on with at most this many lines that its sentence introduces (see `_introduced`).
 MAX_INTRODUCED_LINES = 8
-_LIST_ITEM = re.compile(r"^(?:[-*•+]|\d{1,3}[.)])\s")
 # A line of code that ends in a colon opens a block of code ("def main():", "else:"); prose that
 # introduces something ends in a word and a colon ("install it by doing:").
 _INTRODUCES = re.compile(r"[^\W\d_]:$")
@@ -134,12 +133,14 @@ def _attributed(best: Candidate, passages: Sequence[Passage], kind: str | None, 
 
 def _lines_after(text: str, end: int) -> list[tuple[str, int]]:
     """The lines of `text` after the line that holds offset `end`, each with the offset where it ends."""
-    found, start = [], text.find("\n", end)
-    while start >= 0:
-        stop = text.find("\n", start + 1)
-        stop = len(text) if stop < 0 else stop
-        found.append((text[start + 1 : stop], stop))
-        start = stop if stop < len(text) else -1
+    start = text.find("\n", end)
+    if start < 0:
+        return []
+    found, offset = [], start + 1
+    for line in text[start + 1 :].split("\n"):
+        offset += len(line)
+        found.append((line, offset))
+        offset += 1
     return found
 
 
@@ -157,10 +158,10 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     line_end = text.find("\n", best.sentence.end)
     line_end = len(text) if line_end < 0 else line_end
     line = text[line_start:line_end].strip()
-    previous = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)].strip()
+    previous = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
     following = _lines_after(text, best.sentence.end)
     if line.startswith("|") and line.endswith("|") and not previous.startswith("|"):
-        block = [(row, stop) for row, stop in _takewhile_rows(following)]
+        block = _table_rows(following)
     elif _INTRODUCES.search(line) and not _CODE_OPENER.match(line) and len(sentences(text[best.sentence.end : line_end])) <= 1:
         block = _next_block(following)
     else:
@@ -177,7 +178,8 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
 
 
-def _takewhile_rows(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _table_rows(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The lines up to the first that is not a table row."""
     rows = []
     for row, stop in lines:
         if not row.strip().startswith("|"):
@@ -195,7 +197,7 @@ def _next_block(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
         if not row.strip():
             after_blank = True
             continue
-        if block and after_blank and not (_LIST_ITEM.match(block[0][0].strip()) and _LIST_ITEM.match(row.strip())):
+        if block and after_blank and not (is_list_item(block[0][0]) and is_list_item(row)):
             break
         block.append((row, stop))
         after_blank = False

@@ -119,6 +119,11 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 _LEADING_MARK = re.compile(r"^(?:[-–—•*·▪►>]+|\d{1,2}[.)])\s+")
 
 
+def is_list_item(line: str) -> bool:
+    """Whether the line starts with a bullet or an item number ("- Linux", "2. Install it")."""
+    return _LEADING_MARK.match(line.strip()) is not None
+
+
 def without_list_mark(text: str) -> str:
     """A sentence without the bullet or item number it had in its list ("• Kyrgyzstan is…")."""
     return _LEADING_MARK.sub("", text, count=1)
