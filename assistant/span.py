@@ -262,9 +262,10 @@ def best_phrase(asked: Asked, text: str) -> Found:
 
 
 def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
-    """For "Which flag…", "What option do I add…": the first name in code that the sentence holds and
-    the question does not ("--counts", "SetOperationException"); the phrase as it is without one. The model
-    learned its phrases from encyclopaedic prose and picks a noun around such a name, not the name."""
+    """For "Which flag…", "What option do I add…": the first name in code that the sentence holds
+    and the question does not ("--counts", "SetOperationException"); the phrase as it is without
+    one. The model learned its phrases from encyclopaedic prose and marks a noun beside such a
+    name, not the name."""
     found = code_names(text, asked.words)
     if not found:
         return phrase

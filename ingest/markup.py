@@ -39,7 +39,7 @@ _RST_SIGNS = (
     re.compile(r"(?<![|\w])\|[\w][\w -]*\|(?![|\w])"),
 )
 # A section title's underline: a line of one punctuation character at least as long as the title above it.
-_ADORNED = re.compile(r"^(\S[^\n]*)\n([=\-~^\"'`#*+:.])\2{2,}[ \t]*$", re.M)
+_ADORNED = re.compile(r"^(\S[^\n]*)\n(([=\-~^\"'`#*+:.])\3{2,})[ \t]*$", re.M)
 _SETEXT = {"=", "-"}
 # What only Markdown writes: an ATX heading, a fenced code block, a link or an image, a link's definition.
 _MARKDOWN_SIGNS = (
@@ -54,11 +54,11 @@ def markup_of(text: str) -> str | None:
     """"rst" or "markdown" when a plain-text file is written in that markup, else None.
 
     Two signs of one markup are needed: two kinds of construct, or section titles underlined in two
-    styles of reStructuredText's own, or three explicit markup lines (a README of badges). A plain note may underline its
-    title or hold one "[link](…)", and it is then still read as written.
+    styles of reStructuredText's own, or three explicit markup lines (a README of badges). A plain
+    note may underline its title or hold one "[link](…)", and it is then still read as written.
     """
     rst = sum(bool(sign.search(text)) for sign in _RST_SIGNS)
-    styles = {m.group(2) for m in _ADORNED.finditer(text) if len(m.group(1).rstrip()) <= len(m.group(0).split("\n")[1].rstrip())}
+    styles = {m.group(3) for m in _ADORNED.finditer(text) if len(m.group(1).rstrip()) <= len(m.group(2))}
     # Markdown underlines its titles with "=" and "-" too; only the other characters are reStructuredText's own.
     rst += min(2, len(styles - _SETEXT) + bool(styles & _SETEXT))
     markdown = sum(bool(sign.search(text)) for sign in _MARKDOWN_SIGNS)
