@@ -41,8 +41,9 @@ HEURISTIC = SENTENCE_FEATURES.index("heuristic")
 # A quote goes on with at most this many lines that its sentence introduces (see `_introduced`).
 MAX_INTRODUCED_LINES = 8
 # A line of code that ends in a colon opens a block of code ("def main():", "else:"); prose that
-# introduces something ends in a word and a colon ("install it by doing:").
-_INTRODUCES = re.compile(r"[^\W\d_]:$")
+# introduces something ends in a word or a call and a colon ("install it by doing:", "using
+# pytz.timezone():").
+_INTRODUCES = re.compile(r"(?:[^\W\d_]|\(\)):$")
 _CODE_OPENER = re.compile(r"^(?:def|class|if|elif|else|for|while|with|try|except|finally|async|match|case|switch|function)\b")
 
 

@@ -230,7 +230,7 @@ If you want to use a non-Gregorian calendar, you need to install the calendars e
 
 $ pip install dateparser[calendars]
 
-It supports:
+It supports these, listed by dateparser.calendars():
 
 - the Persian Jalali calendar
 
@@ -269,7 +269,8 @@ def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -
     assert quoted(extra) == extra + "\n\n$ pip install dateparser[calendars]"
     # The rest of the line is quoted too when the colon ends the sentence after the chosen one.
     assert quoted("Dateparser supports Python 3.10+.").endswith("by doing:\n\n$ pip install dateparser")
-    assert quoted("It supports:") == "It supports:\n\n- the Persian Jalali calendar\n\n- the Hijri calendar"
+    listed = "It supports these, listed by dateparser.calendars():"
+    assert quoted(listed) == listed + "\n\n- the Persian Jalali calendar\n\n- the Hijri calendar"
     assert quoted("| Python version range | Compatible release |").endswith("| >= 3.13 | none yet |")
     # Nothing is added beyond the word budget, and code that opens a block is not an introduction.
     assert quoted(extra, max_words=16) == extra
