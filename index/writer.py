@@ -150,9 +150,10 @@ class Writer:
 
     def _embed(self, batch: Sequence[DocumentWrite]) -> np.ndarray | None:
         chunks = [write.chunks[i] for write in batch for i in write.new]
+        texts = [c.embedded for c in chunks]
         # Token ids counted by chunking are the text's: a passage read after its headings is tokenized anew.
-        tokens = [c.tokens if c.embedded == c.text else None for c in chunks]
-        return self.embedder.embed([c.embedded for c in chunks], tokens=tokens) if chunks else None
+        tokens = [c.tokens if text == c.text else None for c, text in zip(chunks, texts, strict=True)]
+        return self.embedder.embed(texts, tokens=tokens) if chunks else None
 
     def _flush(
         self, batch: Sequence[DocumentWrite], embedding: Future[np.ndarray | None], store: VectorStore, report: IngestReport
