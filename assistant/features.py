@@ -74,7 +74,7 @@ _ASKS_IDENTIFIER = re.compile(
 # What code names look like in prose: a dotted name, snake_case or CONSTANT_CASE, a call, a
 # command-line flag, a CamelCase name.
 IDENTIFIER = re.compile(
-    r"\b[a-z_]\w+\.[a-z_]\w+(?:\.\w+)*\b|\b[A-Za-z]\w*_\w+\b|\b\w+\(|(?<![\w-])--?[a-z][\w-]*|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b"
+    r"\b[a-z_]\w+\.[a-z_]\w+(?:\.\w+)*\b|\b[A-Za-z]\w*_\w+\b|\b\w+(?=\()|(?<![\w-])--?[a-z][\w-]*|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b"
 )
 # Python's built-ins ("print(", "list("): around the name asked for, never the name itself.
 _BUILTINS = frozenset(dir(builtins))
@@ -133,7 +133,7 @@ def code_names(text: str, question_words: set[str] | frozenset[str]) -> list[re.
     """The names in code that `text` holds and the question does not (all of a name's words in it)."""
     return [
         m for m in IDENTIFIER.finditer(text)
-        if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0).rstrip("(") not in _BUILTINS
+        if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0) not in _BUILTINS
     ]
 
 

@@ -270,8 +270,7 @@ def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
     if not found:
         return phrase
     name = found[0]
-    end = name.end() - 1 if name.group(0).endswith("(") else name.end()
-    return Phrase(text[name.start() : end], name.start(), end, phrase.features)
+    return Phrase(name.group(0), name.start(), name.end(), phrase.features)
 
 
 def asks_for_several(doc: Doc) -> bool:
