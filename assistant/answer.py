@@ -287,12 +287,19 @@ class Assistant:
             start=passage.start,
             end=passage.end,
             page=passage.page,
-            label=passage.label,
+            label=_label(passage, quote),
             score=round(passage.score, 6),
             rank=rank,
             quote_start=quote_start,
             quote_end=quote_end,
         )
+
+
+def _label(passage: Passage, quote: str) -> str | None:
+    """How a citation names where its quote is: the section the quote starts in, which for a passage
+    spanning several sections is not always the one the passage starts in."""
+    found = locate(quote, passage.text)
+    return passage.label_at(found[0]) if found else passage.label
 
 
 def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:

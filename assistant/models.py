@@ -36,7 +36,7 @@ class Citation(BaseModel):
     start: int
     end: int
     page: int | None = None
-    label: str | None = None  # how the page is named when "page N" would be wrong: "slide 3", "sheet Budget"
+    label: str | None = None  # how the page is named when "page N" would be wrong ("slide 3"), or the quote's section's headings
     score: float  # fused retrieval score: ranks passages, it is no probability
     rank: int = 1  # the passage's place among those retrieved (1 = best match)
     quote_start: int | None = None  # offsets of the quote in the document, when found

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from index.keywords import content_words, match_any
 from index.postings import TOKENIZER, Postings
-from ingest.models import Chunk, embedded_text
+from ingest.models import Chunk, Section, embedded_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     page INTEGER,
-    label TEXT
+    label TEXT,
+    sections TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, chunk_no);
 CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent);
@@ -82,7 +83,7 @@ CREATE TABLE IF NOT EXISTS journal (
 # Columns added since the first release, by table: added to an older catalog when it is opened.
 ADDED_COLUMNS = {
     "documents": {"parent": "TEXT", "ocr_pages": "TEXT NOT NULL DEFAULT '[]'"},
-    "chunks": {"label": "TEXT"},
+    "chunks": {"label": "TEXT", "sections": "TEXT"},
 }
 
 
@@ -120,6 +121,12 @@ class ChunkRecord:
     page: int | None
     title: str
     label: str | None = None  # how a citation names the page ("slide 3", "sheet Budget") or section ("3.5.0 › Changed")
+    sections: tuple[Section, ...] = ()  # the headings that start inside the chunk
+
+    @classmethod
+    def from_row(cls, row: Sequence[object]) -> ChunkRecord:
+        *head, sections = row
+        return cls(*head, sections=tuple(Section(*section) for section in json.loads(str(sections or "[]"))))  # type: ignore[arg-type]
 
     @property
     def embedded(self) -> str:
@@ -329,12 +336,15 @@ class Catalog:
     def replace_chunks(self, doc_id: str, ids: Sequence[str], chunks: Sequence[Chunk]) -> None:
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         self._db.executemany(
-            'INSERT INTO chunks(id, doc_id, chunk_no, text, start, "end", page, label) VALUES (?,?,?,?,?,?,?,?)',
-            [(cid, doc_id, c.chunk_no, c.text, c.start, c.end, c.page, c.label) for cid, c in zip(ids, chunks, strict=True)],
+            'INSERT INTO chunks(id, doc_id, chunk_no, text, start, "end", page, label, sections) VALUES (?,?,?,?,?,?,?,?,?)',
+            [
+                (cid, doc_id, c.chunk_no, c.text, c.start, c.end, c.page, c.label, json.dumps(c.sections) if c.sections else None)
+                for cid, c in zip(ids, chunks, strict=True)
+            ],
         )
 
     _CHUNK_SELECT = (
-        'SELECT c.id, c.doc_id, c.chunk_no, c.text, c.start, c."end", c.page, d.title, c.label '
+        'SELECT c.id, c.doc_id, c.chunk_no, c.text, c.start, c."end", c.page, d.title, c.label, c.sections '
         "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
     )
 
@@ -350,11 +360,11 @@ class Catalog:
 
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
         sql = f"{self._CHUNK_SELECT} WHERE c.id IN ({{marks}})"
-        return {row[0]: ChunkRecord(*row) for row in self._rows_in(sql, ids)}
+        return {row[0]: ChunkRecord.from_row(row) for row in self._rows_in(sql, ids)}
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
         sql = f"{self._CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.chunk_no"
-        return [ChunkRecord(*row) for row in self._db.execute(sql, (doc_id,))]
+        return [ChunkRecord.from_row(row) for row in self._db.execute(sql, (doc_id,))]
 
     def iter_chunks(self, batch: int = 1000) -> Iterator[list[ChunkRecord]]:
         """Every chunk, in batches (for re-embedding the whole index)."""
@@ -368,7 +378,7 @@ class Catalog:
             if not rows:
                 return
             last = rows[-1][0]
-            yield [ChunkRecord(*row[1:]) for row in rows]
+            yield [ChunkRecord.from_row(row[1:]) for row in rows]
 
     def keyword_search(
         self, query: str | Sequence[str], limit: int, doc_ids: Sequence[str] | None = None

@@ -35,7 +35,7 @@ from ingest.settings import IngestSettings
 log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a document turns into: every document is re-chunked.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from index.keywords import content_words, with_other_spellings
 from index.postings import Postings, QueryTokenizer
 from index.settings import IndexSettings
 from index.store import Vectors
+from ingest.models import Section, label_at
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ class Passage:
     dense_rank: int | None
     keyword_rank: int | None
     label: str | None = None  # the page's name when "page N" would be wrong ("slide 3"), or the section's headings
+    sections: tuple[Section, ...] = ()  # the headings that start inside the chunk
+
+    def label_at(self, offset: int) -> str | None:
+        """How a citation names where `offset` of the passage's text is: the section it is in."""
+        return label_at(self.label, self.sections, offset)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -354,4 +360,5 @@ def _passage(
         dense_rank=d_rank,
         keyword_rank=k_rank,
         label=record.label,
+        sections=record.sections,
     )

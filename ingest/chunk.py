@@ -9,7 +9,7 @@ from collections.abc import Callable, Sized
 from pathlib import Path
 
 from ingest.clean import CleanText, clean
-from ingest.models import Chunk, Page, SourceDocument
+from ingest.models import Chunk, Page, Section, SourceDocument
 from ingest.settings import IngestSettings
 
 Tokenize = Callable[[str], list[int]]
@@ -111,6 +111,16 @@ def guess_title(text: str, fallback: str) -> str:
     return fallback
 
 
+def _sections_in(document: SourceDocument, cleaned: CleanText, base: int, at: int, length: int) -> tuple[Section, ...]:
+    """The headings that start inside the piece of `cleaned` at `at` (of `length` characters), with
+    where each starts in the piece and in the document (`cleaned` is the document's text from `base`)."""
+    start, end = cleaned.source_span(at, at + length)
+    return tuple(
+        Section(min(max(bisect_left(cleaned.offsets, heading - base) - at, 0), length), heading, label)
+        for heading, label in document.headings_in(base + start, base + end)
+    )
+
+
 class Chunker:
     """Cleans a document and splits it into passages that carry their source offsets."""
 
@@ -165,6 +175,7 @@ class Chunker:
                         title=title,
                         page=page.number if page else None,
                         label=page.label if page else document.heading_at(base + start),
+                        sections=() if page else _sections_in(document, cleaned, base, found, len(piece)),
                         tokens=tokens,
                     )
                 )

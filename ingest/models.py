@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class SourceDocument:
         index = bisect_right(self.headings, offset, key=lambda heading: heading[0]) - 1
         return self.headings[index][1] if index >= 0 else None
 
+    def headings_in(self, start: int, end: int) -> tuple[tuple[int, str], ...]:
+        """The headings that start after `start` and before `end`."""
+        first = bisect_right(self.headings, start, key=lambda heading: heading[0])
+        return self.headings[first : bisect_left(self.headings, end, key=lambda heading: heading[0])]
+
     def page_at(self, offset: int) -> int | None:
         page = self.page_of(offset)
         return page.number if page else None
@@ -66,6 +73,23 @@ class SourceDocument:
             if page.start <= offset < page.end:
                 return page
         return None
+
+
+class Section(NamedTuple):
+    """A heading that starts inside a passage: where in the passage's text (`at`), where in the
+    document (`start`), and its path of headings ("3.5.0 › Changed")."""
+
+    at: int
+    start: int
+    label: str
+
+
+def label_at(label: str | None, sections: Sequence[Section], offset: int, *, in_document: bool = False) -> str | None:
+    """The label of the section that `offset` of a passage is in: the last of its `sections` that
+    starts at or before it, else the passage's own `label`. `offset` is into the passage's text, or
+    into the document with `in_document`."""
+    index = bisect_right(sections, offset, key=(lambda s: s.start) if in_document else (lambda s: s.at)) - 1
+    return sections[index].label if index >= 0 else label
 
 
 def embedded_text(text: str, title: str, page: int | None, label: str | None) -> str:
@@ -96,6 +120,7 @@ class Chunk:
     title: str
     page: int | None = None
     label: str | None = None
+    sections: tuple[Section, ...] = ()
     tokens: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -144,3 +144,13 @@ def test_a_passage_of_a_readme_is_labelled_with_its_section(tmp_path: Path, embe
     labels = {chunk.label for chunk in chunks if "of release 3.4.9" in chunk.text and "of release 3.5.0" not in chunk.text}
     assert labels == {"3.4.9 (2026-07-07) › Changed"}
     assert chunks[0].label is None and chunks[0].title == "Changelog"
+    # A passage that goes on into the next section knows where that section starts, in its own text
+    # and in the document.
+    document = parse(path.name, path, read_bytes(path, 10**7))
+    spanning = [chunk for chunk in chunks if "of release 3.5.0" in chunk.text and "of release 3.4.9" in chunk.text]
+    assert spanning
+    for chunk in spanning:
+        section = next(s for s in chunk.sections if s.label.startswith("3.4.9"))
+        assert chunk.text[section.at :].startswith("3.4.9 (2026-07-07)")
+        assert document.text[section.start :].startswith("3.4.9 (2026-07-07)")
+        assert chunk.label.startswith("3.5.0")

@@ -63,7 +63,7 @@ class CitationOut(BaseModel):
     start: int = Field(description="Passage start, in characters of the document's text.")
     end: int
     page: int | None = None
-    label: str | None = Field(None, description="How the page is named when 'page N' would be wrong: 'slide 3', 'sheet Budget'; for Markdown or reStructuredText, the section's headings: 'Examples and Advanced Usage › Pandas Integration'.")
+    label: str | None = Field(None, description="How the page is named when 'page N' would be wrong: 'slide 3', 'sheet Budget'; for Markdown or reStructuredText, the headings of the section the quote is in: 'Examples and Advanced Usage › Pandas Integration'.")
     score: float
 
 

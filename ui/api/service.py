@@ -38,6 +38,7 @@ from index.library import Library
 from index.report import IngestReport, Outcome
 from index.retrieve import DocumentView, Passage
 from ingest.errors import InvalidInput, NotFound
+from ingest.models import label_at
 from ui.api.errors import Busy, NotReady, Refused
 from ui.assistants import Assistants
 from ui.settings import Settings
@@ -316,7 +317,8 @@ class Service:
         covering = next((c for c in view.chunks if c.start <= start < c.end), None)
         return PassageText(
             source=view.record.doc_id, title=view.record.title, start=first, end=last, text=view.text[first:last],
-            page=covering.page if covering else None, label=covering.label if covering else None,
+            page=covering.page if covering else None,
+            label=label_at(covering.label, covering.sections, start, in_document=True) if covering else None,
         )
 
     # -- writes (one thread) -----------------------------------------------------------------------
