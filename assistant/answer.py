@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answerability import checks, default_stated_threshold, default_threshold, lacks_asked_kind
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
-from assistant.extractive import Candidate, rank_sentences, select, trim
+from assistant.extractive import Candidate, rank_sentences, release_heading, select, trim
 from assistant.features import analyse
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
@@ -210,10 +210,15 @@ class Assistant:
     ) -> tuple[str, list[Citation]]:
         chosen = select(ranked, self.settings.max_answer_words, passages, question)
         cited = []
+        shown_heading = None
         for candidate in chosen:
             sentence = without_open_quote(without_list_mark(candidate.sentence.text))
             quote = trim(sentence, query, self.settings.max_answer_words)
-            cited.append((candidate.passage, f"…{quote}…" if quote != sentence else with_opening_quote(quote), quote))
+            shown = f"…{quote}…" if quote != sentence else with_opening_quote(quote)
+            heading = release_heading(question, passages[candidate.passage], candidate.sentence)
+            if heading and heading != shown_heading:  # a changelog's release, once for the lines under it
+                shown, shown_heading = f"{heading}: {shown}", heading
+            cited.append((candidate.passage, shown, quote))
         return self._cite(passages, cited)
 
     def _generate(

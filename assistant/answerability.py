@@ -18,7 +18,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.extractive import Candidate
-from assistant.features import DATE, MONTHS, NEGATION, SENTENCE_FEATURES, Asked, asks_outright, local_idf, type_match
+from assistant.features import (
+    DATE,
+    MONTHS,
+    NEGATION,
+    SENTENCE_FEATURES,
+    Asked,
+    asks_outright,
+    local_idf,
+    type_match,
+)
 from assistant.scorers import operating_point, scorer
 from assistant.span import FITS, Found, parse
 from index.retrieve import Passage
@@ -108,8 +117,11 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
     kind = asks_outright(asked.question)
     if kind is None:
         return False
-    text = paragraph(passages[best.passage].text, best.sentence.start, best.sentence.end)
-    if kind == "date" and type_match(kind, text, set(asked.words)):
+    passage = passages[best.passage]
+    text = paragraph(passage.text, best.sentence.start, best.sentence.end)
+    # A changelog's line is dated by its section's heading: "3.5.0 (2026-08-12) › Changed".
+    heading = passage.label_at(best.sentence.start) or ""
+    if kind == "date" and type_match(kind, f"{heading}\n{text}", set(asked.words)):
         return False
     docs = parse([text])
     if docs is None:  # without spaCy, the patterns alone are too coarse to refuse on

@@ -21,7 +21,9 @@ from assistant.features import (
     Asked,
     Unit,
     analyse,
+    asks_when_or_release,
     local_idf,
+    names_a_release,
     overlap,
     sentence_features,
     type_match,
@@ -203,6 +205,19 @@ def _next_block(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
         block.append((row, stop))
         after_blank = False
     return block
+
+
+def release_heading(question: str, passage: Passage, sentence: Sentence) -> str | None:
+    """The headings of the section a sentence is in, when they name the release the question asks for.
+
+    A changelog says what changed under a heading naming the release: "Replaced the optional mypyc
+    build with Cython extensions" sits under "3.5.0 (2026-08-12) › Changed". Asked "In which release
+    did…" or "When did…", the quote alone does not say; its heading does, so the answer shows it.
+    """
+    if not asks_when_or_release(question) or names_a_release(sentence.text):
+        return None
+    label = passage.label_at(sentence.start)
+    return label if label and names_a_release(label) else None
 
 
 def select(

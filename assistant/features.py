@@ -96,6 +96,33 @@ _ASKS_QUANTITY = re.compile(
 )
 
 
+# A question asking in which release something happened: "In which release did…", "From which
+# lightgbm version…"; not one asking what a requirement is ("What is the oldest Python version…").
+_ASKS_RELEASE = re.compile(
+    r"\b(which|what)( (?!minimum|minimal|oldest|lowest|earliest|required|supported|compatible)[\w.-]+){0,4}? (release|version)s?\b",
+    re.IGNORECASE,
+)
+# A version number: "3.5.0", "v2.1", "4.4.0rc1".
+VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
+
+
+# What happens in a release: "In which release did…", "Which version added…".
+_EVENT = re.compile(
+    r"\b(did|was|were|added|introduced|removed|dropped|changed|fixed|deprecated|replaced|released|renamed|became|switched|started|stopped)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_when_or_release(question: str) -> bool:
+    """The question asks for a date, or for the release in which something happened."""
+    return bool(_ASKS_RELEASE.search(question) and _EVENT.search(question)) or asks_outright(question) == "date"
+
+
+def names_a_release(text: str) -> bool:
+    """The text holds a version number, a year or a month."""
+    return bool(VERSION.search(text) or DATE.search(text))
+
+
 def asks_outright(question: str) -> str | None:
     """The kind of fact, "date" or "number", that the question asks for outright; else None."""
     if _ASKS_TIME.search(question):

@@ -71,8 +71,13 @@ def retrieval_metrics(case: Case, passages: Sequence[dict[str, Any]]) -> dict[st
 
 def citation_metrics(answer: Answer, embedder: Embedder | None) -> dict[str, float]:
     """ALCE citation recall (sentences supported by their citations together) and precision
-    (citations whose passage supports the sentence citing it), and the share of supported sentences."""
+    (citations whose passage supports the sentence citing it), and the share of supported sentences.
+
+    A sentence that opens with its citation's label, the headings of the section its quote is in
+    ("3.5.0 (2026-08-12) › Changed: Replaced…", for a question asking which release), is checked
+    without them: they say where the quote is, as the citation itself does."""
     by_number = {c.n: c.text for c in answer.citations}
+    labels = {c.n: c.label for c in answer.citations if c.label}
     statements = [s.text for s in sentences(answer.text) if len(strip_markers(s.text).split()) >= 2]
     if not statements:
         return {}
@@ -83,7 +88,9 @@ def citation_metrics(answer: Answer, embedder: Embedder | None) -> dict[str, flo
         if not cited:
             continue
         cited_sentences += 1
-        scores = support_many(statement, [by_number[n] for n in cited], embedder)
+        label = next((labels[n] for n in cited if n in labels and statement.startswith(f"{labels[n]}: ")), None)
+        claim = statement[len(label) + 2 :] if label else statement
+        scores = support_many(claim, [by_number[n] for n in cited], embedder)
         supported += any(s.score >= SUPPORT_THRESHOLD for s in scores)
         cited_pairs += len(cited)
         relevant_pairs += sum(s.score >= SUPPORT_THRESHOLD for s in scores)

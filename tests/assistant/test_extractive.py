@@ -275,3 +275,58 @@ def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -
     # Nothing is added beyond the word budget, and code that opens a block is not an introduction.
     assert quoted(extra, max_words=16) == extra
     assert quoted("class Parser(Base):") == "class Parser(Base):"
+
+
+CHANGELOG = """# Changelog
+
+All notable changes to tidecache are listed here.
+
+## 2.2.0 (2026-05-10)
+
+### Added
+
+- A `--dry-run` flag for the prune command, which lists what it would delete.
+- Configuration read from a TOML file as well as from the environment.
+
+### Fixed
+
+- The prune command no longer crashes when the cache directory is missing.
+
+## 2.1.0 (2026-03-02)
+
+### Changed
+
+- The on-disk cache format switched from pickle to JSON, so that old entries stay readable.
+- The network timeout is read from the TIDECACHE_TIMEOUT variable when it is set.
+"""
+
+
+def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_release(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A passage of a changelog holds several releases: the citation names the section its quote is
+    in, not the one the passage starts in, and asked which release, the answer says it."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+    from index.collection import Collection
+    from index.settings import IndexSettings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    try:
+        collection.ingest([docs])
+        assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        answer = assistant.answer("In which release did the cache format switch from pickle to JSON?")
+        assert not answer.refused and answer.passages[0].chunk == 0  # one passage, which starts before any release
+        (citation,) = [c for c in answer.citations if "pickle to JSON" in c.quote]
+        assert citation.label == "2.1.0 (2026-03-02) › Changed"
+        assert answer.text.startswith("2.1.0 (2026-03-02) › Changed: The on-disk cache format switched from pickle to JSON")
+        # A question asking for a date is not refused for want of one in the line: its release dates it.
+        answer = assistant.answer("When did the network timeout start being read from TIDECACHE_TIMEOUT?")
+        assert not answer.refused and "2.1.0 (2026-03-02) › Changed: The network timeout is read" in answer.text
+        # Nor is the heading shown when the question asks for something else, or the line names its own release.
+        answer = assistant.answer("What does the --dry-run flag of the prune command do?")
+        assert not answer.refused and not answer.text.startswith("2.2.0")
+        assert [c.label for c in answer.citations if "--dry-run" in c.quote] == ["2.2.0 (2026-05-10) › Added"]
+    finally:
+        collection.close()
