@@ -1,7 +1,7 @@
 """Answers on documents of another kind than SQuAD's: the READMEs of packages askdocs installs.
 
     .venv/bin/python -m benchmarks.package_docs                    # every part, extractive answerer
-    .venv/bin/python -m benchmarks.package_docs --part heldout2 --answerer llm
+    .venv/bin/python -m benchmarks.package_docs --part heldout3 --answerer llm
 
 Each part is a set of packages whose long descriptions (the README shown on PyPI), read from the
 installed distributions at the releases `constraints.txt` pins, are written out as documents (`.md`,
@@ -14,7 +14,8 @@ changed; its failures were then read, so it is in sample for what changed after.
 packages) was written before those changes; its totals were then seen twice, so it is no longer a
 clean test of a change aimed at READMEs. `dev2` and `heldout2` (24 more packages, split by the
 SHA-1 of their names) were written later, before any change they measure: `dev2` to read and tune
-on, `heldout2` to quote. No dataset is needed, so it runs wherever askdocs is installed; a package
+on, `heldout2` to quote; `heldout2`'s totals were then seen three times, and `heldout3` (12 more)
+was written before it was first run. No dataset is needed, so it runs wherever askdocs is installed; a package
 whose installed text differs from the one the questions were written against is named and the run
 stops.
 """
@@ -40,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPORTED = (
     "contains_answer", "cited_answer", "span_exact_match", "span_f1", "answer_hit@k", "citation_precision",
     "answerable_refused", "refusal_recall", "refusal_precision", "answers_with_markup", "quotes_cut_mid_sentence",
+    "labels_naming_the_quotes_section",
     "latency_p50_ms", "latency_p95_ms",
 )
 # Each part's packages, with the release and the SHA-256 (its start) of the README the questions were written against.
@@ -101,6 +103,20 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "python-multipart": ("0.0.34", "e0c84905577b"),
         "cloudpathlib": ("0.26.0", "20ae877a2697"),
     },
+    "heldout3": {
+        "marshmallow": ("3.26.2", "2041b3e91aab"),
+        "condense-json": ("1.1", "94bad232e78c"),
+        "puremagic": ("1.30", "f83e020fe140"),
+        "sqlite-fts4": ("1.0.3", "90db54853e73"),
+        "frozenlist": ("1.8.0", "f2bf56171224"),
+        "trafilatura": ("2.3.1", "42962884fec6"),
+        "overrides": ("7.7.0", "43014501a522"),
+        "banks": ("2.5.1", "b6500e4335fa"),
+        "htmldate": ("1.11.0", "3dc693f272e2"),
+        "aiohttp-retry": ("2.9.1", "482237645dc1"),
+        "ir_measures": ("0.4.3", "8bb986847176"),
+        "distro": ("1.9.0", "af52ca1bfd87"),
+    },
 }
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
 # What a reader should never be shown as an answer: link targets, directives, substitutions, code
@@ -120,6 +136,29 @@ def presentation(results: Path) -> dict[str, float]:
         "answers_with_markup": round(sum(bool(MARKUP.search(row["answer"])) for row in answers) / max(len(answers), 1), 4),
         "quotes_cut_mid_sentence": round(sum(bool(CUT.search(q)) and not CODE.search(q) for q in quotes) / max(len(quotes), 1), 4),
     }
+
+
+def section_labels(results: Path, corpus: Path) -> dict[str, float]:
+    """The share of citations, of the documents with sections, whose label is the headings of the
+    section their quote starts in (read from the README again, not from the index)."""
+    from assistant.text import locate
+    from ingest.readers import parse, read_bytes
+
+    documents = {}
+    right = total = 0
+    for line in results.read_text(encoding="utf-8").splitlines():
+        for citation in json.loads(line)["citations"]:
+            source = citation["source"]
+            if source not in documents:
+                path = corpus / source
+                documents[source] = parse(source, path, read_bytes(path, 10**8))
+            document = documents[source]
+            found = locate(citation["quote"], document.text[citation["start"] : citation["end"]])
+            if not document.headings or found is None:
+                continue
+            total += 1
+            right += citation["label"] == document.heading_at(citation["start"] + found[0])
+    return {"labels_naming_the_quotes_section": round(right / max(total, 1), 4)}
 
 
 def readme(name: str) -> tuple[str, str]:
@@ -153,7 +192,8 @@ def run_part(work: Path, part: str, answerer: str) -> dict[str, Any]:
     testset = HERE / f"package_docs-{part}.jsonl"
     cases = load_testset(testset)
     report, evaluation = answer_all(work / "corpus", cases, work, testset.name, answerer)
-    metrics = {**evaluation["metrics"], **presentation(work / "run" / "results.jsonl")}
+    results = work / "run" / "results.jsonl"
+    metrics = {**evaluation["metrics"], **presentation(results), **section_labels(results, work / "corpus")}
     return {
         "packages": {name: release for name, (release, _) in PARTS[part].items()},
         "questions": len(cases),

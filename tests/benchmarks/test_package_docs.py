@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.package_docs import HERE, PARTS, presentation, write_corpus
+from benchmarks.package_docs import HERE, PARTS, presentation, section_labels, write_corpus
 from ingest.readers import parse
 
 
@@ -44,3 +44,21 @@ def test_markup_and_cut_quotes_are_counted(tmp_path: Path) -> None:
     (tmp_path / "results.jsonl").write_text("\n".join(rows) + "\n")
     # The badge's line and the cut sentence stop on a word; the code line does too, but is code.
     assert presentation(tmp_path / "results.jsonl") == {"answers_with_markup": 0.25, "quotes_cut_mid_sentence": 0.5}
+
+
+def test_a_citation_label_is_checked_against_the_headings_at_its_quote(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tool.md").write_text("# tool\n\nIntro line.\n\n## Install\n\nRun pip install tool.\n\n## Usage\n\nCall tool.run().\n")
+    text = parse("tool.md", corpus / "tool.md", (corpus / "tool.md").read_bytes()).text
+
+    def cite(quote: str, label: str | None) -> dict[str, object]:
+        return {"source": "tool.md", "quote": quote, "start": 0, "end": len(text), "label": label}
+
+    rows = [
+        {"citations": [cite("Run pip install tool.", "Install"), cite("Call tool.run().", "Install")]},
+        {"citations": [cite("Intro line.", None), cite("not in the README", "Usage")]},
+    ]
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    # Three quotes are found; the second names the section before its own. The fourth is not counted.
+    assert section_labels(tmp_path / "results.jsonl", corpus) == {"labels_naming_the_quotes_section": round(2 / 3, 4)}
