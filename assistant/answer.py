@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answerability import checks, default_stated_threshold, default_threshold, lacks_asked_kind
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
-from assistant.extractive import Candidate, rank_sentences, release_heading, select, trim
+from assistant.extractive import Candidate, first_quoted, rank_sentences, release_heading, select, trim
 from assistant.features import analyse
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
@@ -133,6 +133,8 @@ class Assistant:
         answerable, stated = checks(asked, ranked, passages, found)
         min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
         min_stated = default_stated_threshold() if self.settings.min_stated is None else self.settings.min_stated
+        # The best sentence as the answer quotes it (with the lines it introduces).
+        first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
 
         generation: Generation | None = None
         verification: tuple[Verification, ...] = ()
@@ -142,7 +144,11 @@ class Assistant:
             reason = "no_passages"
         elif evidence < self.settings.min_evidence:
             reason = "weak_evidence"
-        elif answerable < min_answerable or stated < min_stated or lacks_asked_kind(asked, ranked[0], passages):
+        elif (
+            answerable < min_answerable
+            or stated < min_stated
+            or (first is not None and lacks_asked_kind(asked, first, passages))
+        ):
             # On topic, but the best evidence does not hold what is asked for.
             reason = "unanswerable"
         elif mode == "extractive":

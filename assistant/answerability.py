@@ -25,8 +25,10 @@ from assistant.features import (
     SENTENCE_FEATURES,
     Asked,
     asks_outright,
+    asks_version,
     local_idf,
     type_match,
+    version_numbers,
 )
 from assistant.scorers import operating_point, scorer
 from assistant.span import FITS, Found, parse
@@ -112,15 +114,22 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
 
     A date counts when the paragraph names a year or a month or spaCy tags a DATE or TIME; a number,
     when it has a digit or a number word or spaCy tags a quantity, outside the calendar dates
-    ("12 and 13 November" is no count). Measured on SQuAD (docs/quality.md).
+    ("12 and 13 November" is no count). Measured on SQuAD (docs/quality.md). A question asking
+    which version or release ("What is the minimum Python version…", "In which release was…")
+    needs a number in the lines quoted or in their section's headings ("3.8+", "v2", "4.4.0").
+    `best` is the best sentence as the answer quotes it, with the lines it introduces (a table's
+    header with its rows).
     """
-    kind = asks_outright(asked.question)
-    if kind is None:
-        return False
     passage = passages[best.passage]
     text = paragraph(passage.text, best.sentence.start, best.sentence.end)
     # A changelog's line is dated by its section's heading: "3.5.0 (2026-08-12) › Changed".
     heading = passage.label_at(best.sentence.start) or ""
+    if asks_version(asked.question):
+        # A version is written with digits ("3.8+", "v2", "4.4.0"): none but the question's own, no version.
+        return not version_numbers(f"{heading}\n{text}") - version_numbers(asked.question)
+    kind = asks_outright(asked.question)
+    if kind is None:
+        return False
     if kind == "date" and type_match(kind, f"{heading}\n{text}", set(asked.words)):
         return False
     docs = parse([text])

@@ -220,6 +220,13 @@ def release_heading(question: str, passage: Passage, sentence: Sentence) -> str 
     return label if label and names_a_release(label) else None
 
 
+def first_quoted(candidates: Sequence[Candidate], passages: Sequence[Passage], question: str, max_words: int) -> Candidate:
+    """The best candidate as the answer quotes it: with the sentence naming the speaker of an
+    unattributed quote, or with the lines it introduces."""
+    first = _attributed(candidates[0], passages, analyse(question).kind, question)
+    return _introduced(first, passages, max_words - len(first.sentence.text.split()))
+
+
 def select(
     candidates: Sequence[Candidate],
     max_words: int,
@@ -231,9 +238,7 @@ def select(
     if not candidates:
         return []
     margin = SECOND_SENTENCE_MARGIN if margin is None else margin
-    first = _attributed(candidates[0], passages, analyse(question).kind, question) if passages else candidates[0]
-    if passages:
-        first = _introduced(first, passages, max_words - len(first.sentence.text.split()))
+    first = first_quoted(candidates, passages, question, max_words) if passages else candidates[0]
     chosen = [first]
     used = len(first.sentence.text.split())
     # The hand-set ranking's favourite comes second when the learned one disagrees: the learned

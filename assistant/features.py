@@ -96,26 +96,40 @@ _ASKS_QUANTITY = re.compile(
 )
 
 
-# A question asking in which release something happened: "In which release did…", "From which
-# lightgbm version…"; not one asking what a requirement is ("What is the oldest Python version…").
-_ASKS_RELEASE = re.compile(
-    r"\b(which|what)( (?!minimum|minimal|oldest|lowest|earliest|required|supported|compatible)[\w.-]+){0,4}? (release|version)s?\b",
+# A question asking which version or release, of the package or of what it needs: "In which
+# release did…", "From which lightgbm version…", "What is the minimum Python version…"; not "What
+# version of the Bible…", "What does photosynthesis release…".
+_ASKS_VERSION = re.compile(
+    r"\b(which|what)(?: (?:is|was|are|were))?(?: the)?(?: (?!(?:do|does|did|can|could|will|would|should)\b)[\w.-]+){0,3}?"
+    r" (?:release|version)s?\b(?! of\b)",
     re.IGNORECASE,
 )
-# A version number: "3.5.0", "v2.1", "4.4.0rc1".
-VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
-
-
+# A question about what is required rather than about when something happened.
+_REQUIREMENT = re.compile(r"\b(minimum|minimal|oldest|lowest|required|requires?|supported|compatible)\b", re.IGNORECASE)
 # What happens in a release: "In which release did…", "Which version added…".
 _EVENT = re.compile(
     r"\b(did|was|were|added|introduced|removed|dropped|changed|fixed|deprecated|replaced|released|renamed|became|switched|started|stopped)\b",
     re.IGNORECASE,
 )
+# A version number: "3.5.0", "v2.1", "4.4.0rc1".
+VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
+# What a version is written with, in a line that gives one: "3.8+", "v2", "4.4.0", "2024.1".
+_VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+
+def asks_version(question: str) -> bool:
+    """The question asks which version or release, of the package or of what it needs."""
+    return bool(_ASKS_VERSION.search(question))
 
 
 def asks_when_or_release(question: str) -> bool:
     """The question asks for a date, or for the release in which something happened."""
-    return bool(_ASKS_RELEASE.search(question) and _EVENT.search(question)) or asks_outright(question) == "date"
+    happened = asks_version(question) and _EVENT.search(question) and not _REQUIREMENT.search(question)
+    return bool(happened) or asks_outright(question) == "date"
+
+
+def version_numbers(text: str) -> set[str]:
+    return set(_VERSION_NUMBER.findall(text))
 
 
 def names_a_release(text: str) -> bool:

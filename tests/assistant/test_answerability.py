@@ -10,7 +10,7 @@ from assistant.answerability import (
     ANSWERABILITY_FEATURES, answerability_features, checks, default_stated_threshold, default_threshold, lacks_asked_kind,
     paragraph,
 )
-from assistant.extractive import rank_sentences
+from assistant.extractive import first_quoted, rank_sentences
 from assistant.features import analyse, asks_outright
 from assistant.span import best_phrase
 from index.embedder import Embedder
@@ -129,3 +129,29 @@ def test_a_calendar_date_is_no_count(embedder: Embedder) -> None:
     assert not lacks("How many experts attended the workshop in Tashkent?", text.replace("\n", " "))
     assert not lacks("How many days did the workshop in Tashkent last?", "The workshop in Tashkent lasted two days.")
     assert not lacks("How many experts attended the workshop in Tashkent?", "In 2025 the workshop in Tashkent had a crowd of 1500.")
+
+
+def test_a_version_the_readme_never_gives_is_refused(embedder: Embedder) -> None:
+    """Asked which version or release, a line with no number but the question's own gives none."""
+    text = (
+        "Install tidecache from PyPI with pip.\n"
+        "Tidecache 2.0 supports Python 3.9+ on Linux and macOS.\n"
+        "| Python | Compatible tidecache release |\n"
+        "| 3.8 | 1.x |\n"
+        "| >= 3.9 | 2.x |"
+    )
+    passage = replace(PASSAGE, text=text, end=len(text))
+
+    def lacks(question: str, lines: str = text) -> bool:
+        given = replace(passage, text=lines, end=len(lines))
+        ranked = rank_sentences(question, [given], embedder)
+        return lacks_asked_kind(analyse(question), first_quoted(ranked, [given], question, 80), [given])
+
+    assert not lacks("What is the oldest Python version tidecache 2.0 supports?")  # 3.9 is not the question's
+    assert lacks("What is the minimum pip version needed to install tidecache from PyPI?", text.split("\n")[0])
+    assert lacks("Which tidecache 2.0 release added macOS support?", text.split("\n")[0] + "\nTidecache 2.0 runs on macOS.")
+    # A table's header is quoted with its rows, and they give the versions.
+    assert not lacks("Which tidecache release is compatible with Python 3.8?", "\n".join(text.split("\n")[2:]))
+    # Not a question about a version: "version of" names something else, "release" here is a verb.
+    assert not lacks("What version of the manual covers macOS?", text.split("\n")[0])
+    assert not lacks("What does tidecache release when it closes?", text.split("\n")[0])
