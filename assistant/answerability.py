@@ -128,7 +128,8 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
         # A version is written with digits ("3.8+", "v2", "4.4.0"): none but the question's own, no version.
         return not version_numbers(f"{heading}\n{text}") - version_numbers(asked.question)
     kind = asks_outright(asked.question)
-    if kind is None:
+    # "What option makes it show how many rows…" asks for a name in code, not a number.
+    if kind is None or asked.kind == "identifier":
         return False
     if kind == "date" and type_match(kind, f"{heading}\n{text}", set(asked.words)):
         return False

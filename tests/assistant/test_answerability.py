@@ -113,6 +113,7 @@ def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedd
     assert lacks("How many journals does it publish?")  # no number anywhere near the journals
     assert not lacks("Who publishes journals?")  # not a date or number question
     assert lacks("When did the academy, founded in 1952, move to Warsaw?")  # the question's own date does not count
+    assert not lacks("Which option makes the academy list how many journals it publishes?")  # asks for a name in code
 
 
 def test_a_calendar_date_is_no_count(embedder: Embedder) -> None:
