@@ -250,6 +250,11 @@ def select(
         # Overlapping chunks hold the same sentence twice: quote it once.
         repeated = any(other.sentence.text in c.sentence.text or c.sentence.text in other.sentence.text for c in chosen)
         if not repeated and used + size <= max_words:
+            if passages:  # a runner-up that introduces a command or a sample is quoted with it, unless quoted already
+                extended = _introduced(other, passages, max_words - used - size)
+                added = [line.strip() for line in extended.sentence.text[len(other.sentence.text) :].split("\n") if line.strip()]
+                if not any(line in c.sentence.text for line in added for c in chosen):
+                    other = extended
             chosen.append(other)
-            used += size
+            used += len(other.sentence.text.split())
     return chosen

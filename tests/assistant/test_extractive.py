@@ -275,6 +275,13 @@ def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -
     # Nothing is added beyond the word budget, and code that opens a block is not an introduction.
     assert quoted(extra, max_words=16) == extra
     assert quoted("class Parser(Base):") == "class Parser(Base):"
+    # A runner-up that introduces something is quoted with it too, unless that is quoted already.
+    question = "How do I get other calendars?"
+    both = [_candidate(README_PASSAGE, listed), _candidate(README_PASSAGE, extra)]
+    assert [c.sentence.text for c in select(both, 80, [passage], question)][1] == extra + "\n\n$ pip install dateparser[calendars]"
+    command = "$ pip install dateparser[calendars]"
+    both = [_candidate(README_PASSAGE, command), _candidate(README_PASSAGE, extra)]
+    assert [c.sentence.text for c in select(both, 80, [passage], question)] == [command, extra]
 
 
 CHANGELOG = """# Changelog
