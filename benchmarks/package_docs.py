@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPORTED = (
     "contains_answer", "cited_answer", "span_exact_match", "span_f1", "answer_hit@k", "citation_precision",
     "answerable_refused", "refusal_recall", "refusal_precision", "answers_with_markup", "quotes_cut_mid_sentence",
-    "labels_naming_the_quotes_section",
+    "quotes_ending_on_a_colon", "labels_naming_the_quotes_section",
     "latency_p50_ms", "latency_p95_ms",
 )
 # Each part's packages, with the release and the SHA-256 (its start) of the README the questions were written against.
@@ -128,13 +128,15 @@ CODE = re.compile(r"[=()\[\]{}_]|^\$|^>>>")
 
 
 def presentation(results: Path) -> dict[str, float]:
-    """How many answers show markup, and how many quotes stop mid-sentence, of a run's results.jsonl."""
+    """How many answers show markup, how many quotes stop mid-sentence, and how many end on a colon
+    (announcing a command, a sample or a list they leave out), of a run's results.jsonl."""
     rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
     answers = [row for row in rows if not row["refused"]]
     quotes = [c["quote"].strip() for row in answers for c in row["citations"] if c.get("quote")]
     return {
         "answers_with_markup": round(sum(bool(MARKUP.search(row["answer"])) for row in answers) / max(len(answers), 1), 4),
         "quotes_cut_mid_sentence": round(sum(bool(CUT.search(q)) and not CODE.search(q) for q in quotes) / max(len(quotes), 1), 4),
+        "quotes_ending_on_a_colon": round(sum(q.endswith(":") for q in quotes) / max(len(quotes), 1), 4),
     }
 
 

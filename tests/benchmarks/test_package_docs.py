@@ -39,11 +39,14 @@ def test_markup_and_cut_quotes_are_counted(tmp_path: Path) -> None:
         row(".. |badge| image:: https://example.org/b.svg [1].", [".. |badge| image:: https://example.org/b.svg"]),
         row("Latest version supporting Python 2.7 is [1].", ["Latest version supporting Python 2.7 is"]),
         row("Call cpu_count(logical=False) [1].", ["psutil.cpu_count(logical=False)"]),
+        row("Install it by doing [1].", ["Install it by doing:"]),
         row("The documents do not contain an answer.", [], refused=True),
     ]
     (tmp_path / "results.jsonl").write_text("\n".join(rows) + "\n")
     # The badge's line and the cut sentence stop on a word; the code line does too, but is code.
-    assert presentation(tmp_path / "results.jsonl") == {"answers_with_markup": 0.25, "quotes_cut_mid_sentence": 0.5}
+    assert presentation(tmp_path / "results.jsonl") == {
+        "answers_with_markup": 0.2, "quotes_cut_mid_sentence": 0.4, "quotes_ending_on_a_colon": 0.2,
+    }
 
 
 def test_a_citation_label_is_checked_against_the_headings_at_its_quote(tmp_path: Path) -> None:
