@@ -15,7 +15,10 @@ packages) was written before those changes; its totals were then seen twice, so 
 clean test of a change aimed at READMEs. `dev2` and `heldout2` (24 more packages, split by the
 SHA-1 of their names) were written later, before any change they measure: `dev2` to read and tune
 on, `heldout2` to quote; `heldout2`'s totals were then seen three times, and `heldout3` (12 more)
-was written before it was first run. No dataset is needed, so it runs wherever askdocs is installed; a package
+was written before it was first run. `heldout4` (12 more: the first 12, by the SHA-1 of their
+names, of the installed packages with a README of 5,000 to 30,000 characters that no part used)
+was written on 2026-12-07, run once on that day's code, and kept for the next change aimed at
+technical documents. No dataset is needed, so it runs wherever askdocs is installed; a package
 whose installed text differs from the one the questions were written against is named and the run
 stops.
 """
@@ -116,6 +119,20 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "aiohttp-retry": ("2.9.1", "482237645dc1"),
         "ir_measures": ("0.4.3", "8bb986847176"),
         "distro": ("1.9.0", "af52ca1bfd87"),
+    },
+    "heldout4": {
+        "httpx2": ("2.17.0", "0e9d9dc582e5"),
+        "huggingface_hub": ("2.4.0", "ef11081839bd"),
+        "spacy-loggers": ("1.0.5", "3ce00a056fca"),
+        "hypothesis-graphql": ("0.13.5", "b6d5cd218b44"),
+        "websocket-client": ("1.9.2", "0026871b51cc"),
+        "cymem": ("2.0.16", "1f5cc096f665"),
+        "pytest": ("9.2.0", "37c713f12b48"),
+        "attrs": ("26.1.0", "976cfe3c9417"),
+        "SQLAlchemy": ("2.1.9", "326efb4f98f6"),
+        "aiohttp": ("3.14.5", "8ef62ac4ad3b"),
+        "graphql-core": ("3.3.2", "0fc3d86fdb5a"),
+        "googleapis-common-protos": ("1.76.0", "9dddc04287ec"),
     },
 }
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
