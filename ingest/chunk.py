@@ -111,13 +111,15 @@ def guess_title(text: str, fallback: str) -> str:
     return fallback
 
 
-def _sections_in(document: SourceDocument, cleaned: CleanText, base: int, at: int, length: int) -> tuple[Section, ...]:
-    """The headings that start inside the piece of `cleaned` at `at` (of `length` characters), with
-    where each starts in the piece and in the document (`cleaned` is the document's text from `base`)."""
-    start, end = cleaned.source_span(at, at + length)
+def _sections_in(
+    headings: tuple[tuple[int, str], ...], cleaned: CleanText, base: int, at: int, length: int
+) -> tuple[Section, ...]:
+    """The `headings` (document offset, label) that start inside the piece of `cleaned` at `at` (of
+    `length` characters), with where each starts in the piece too (`cleaned` is the document's text
+    from `base`)."""
     return tuple(
         Section(min(max(bisect_left(cleaned.offsets, heading - base) - at, 0), length), heading, label)
-        for heading, label in document.headings_in(base + start, base + end)
+        for heading, label in headings
     )
 
 
@@ -175,7 +177,9 @@ class Chunker:
                         title=title,
                         page=page.number if page else None,
                         label=page.label if page else document.heading_at(base + start),
-                        sections=() if page else _sections_in(document, cleaned, base, found, len(piece)),
+                        sections=()
+                        if page
+                        else _sections_in(document.headings_in(base + start, base + end), cleaned, base, found, len(piece)),
                         tokens=tokens,
                     )
                 )
