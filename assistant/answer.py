@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answerability import checks, default_stated_threshold, default_threshold, lacks_asked_kind
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
-from assistant.extractive import Candidate, first_quoted, rank_sentences, release_heading, select, trim
+from assistant.extractive import Candidate, continued, first_quoted, rank_sentences, release_heading, select, trim
 from assistant.features import analyse
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
@@ -133,6 +133,8 @@ class Assistant:
         answerable, stated = checks(asked, ranked, passages, found)
         min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
         min_stated = default_stated_threshold() if self.settings.min_stated is None else self.settings.min_stated
+        # A line introducing a sample that its chunk's end cuts off is quoted from the next chunk.
+        passages, ranked = continued(ranked, passages, self.retriever.next_passage)
         # The best sentence as the answer quotes it (with the lines it introduces).
         first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
 

@@ -11,7 +11,7 @@ measure the off-topic refusal threshold applies to.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -157,15 +157,13 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all.
     """
     text = passages[best.passage].text
-    line_start = text.rfind("\n", 0, best.sentence.start) + 1
-    line_end = text.find("\n", best.sentence.end)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = _line_of(text, best.sentence)
     line = text[line_start:line_end].strip()
     previous = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
     following = _lines_after(text, best.sentence.end)
     if line.startswith("|") and line.endswith("|") and not previous.startswith("|"):
         block = _table_rows(following)
-    elif _INTRODUCES.search(line) and not _CODE_OPENER.match(line) and len(sentences(text[best.sentence.end : line_end])) <= 1:
+    elif _introduces(text, best.sentence):
         block = _next_block(following)
     else:
         return best
@@ -179,6 +177,54 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     if not taken:
         return best
     return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
+
+
+def _line_of(text: str, sentence: Sentence) -> tuple[int, int]:
+    """Where the line holding the sentence (its last line, if it spans several) starts and ends."""
+    line_end = text.find("\n", sentence.end)
+    return text.rfind("\n", 0, sentence.start) + 1, len(text) if line_end < 0 else line_end
+
+
+def _introduces(text: str, sentence: Sentence) -> bool:
+    """The sentence ends a line that announces what comes next: a command, a sample, a list."""
+    line_start, line_end = _line_of(text, sentence)
+    line = text[line_start:line_end].strip()
+    return bool(_INTRODUCES.search(line)) and not _CODE_OPENER.match(line) and len(sentences(text[sentence.end : line_end])) <= 1
+
+
+def continued(
+    candidates: Sequence[Candidate], passages: Sequence[Passage], following: Callable[[Passage], Passage | None]
+) -> tuple[list[Passage], list[Candidate]]:
+    """The passages and candidates, with each line that introduces what its chunk's end cuts off
+    moved to the next chunk of its document.
+
+    "Install it with:" as a chunk's last line would be quoted without the command the reader asked
+    for. Chunks overlap, so the next chunk (`following`) holds the line and what it introduces: the
+    candidate is quoted from there, and that chunk joins the passages (after the retrieved ones)
+    when it is not among them.
+    """
+    passages = list(passages)
+    nexts: dict[int, Passage | None] = {}
+    moved = []
+    for candidate in candidates:
+        text = passages[candidate.passage].text
+        if text[candidate.sentence.end :].strip() or not _introduces(text, candidate.sentence):
+            moved.append(candidate)
+            continue
+        if candidate.passage not in nexts:
+            nexts[candidate.passage] = following(passages[candidate.passage])
+        after = nexts[candidate.passage]
+        at = -1 if after is None else after.text.find(candidate.sentence.text)
+        end = at + len(candidate.sentence.text)
+        if after is None or at < 0 or not after.text[end:].strip():
+            moved.append(candidate)
+            continue
+        index = next((i for i, p in enumerate(passages) if p.chunk_id == after.chunk_id), None)
+        if index is None:
+            passages.append(after)
+            index = len(passages) - 1
+        moved.append(replace(candidate, passage=index, sentence=Sentence(candidate.sentence.text, at, end)))
+    return passages, moved
 
 
 def _table_rows(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -366,6 +366,11 @@ class Catalog:
         sql = f"{self._CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.chunk_no"
         return [ChunkRecord.from_row(row) for row in self._db.execute(sql, (doc_id,))]
 
+    def chunk_at(self, doc_id: str, chunk_no: int) -> ChunkRecord | None:
+        sql = f"{self._CHUNK_SELECT} WHERE c.doc_id = ? AND c.chunk_no = ?"
+        row = self._db.execute(sql, (doc_id, chunk_no)).fetchone()
+        return None if row is None else ChunkRecord.from_row(row)
+
     def iter_chunks(self, batch: int = 1000) -> Iterator[list[ChunkRecord]]:
         """Every chunk, in batches (for re-embedding the whole index)."""
         last = -1

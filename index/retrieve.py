@@ -328,6 +328,15 @@ class Retriever:
         for batch in self.catalog.iter_chunks():
             yield from batch
 
+    def next_passage(self, passage: Passage) -> Passage | None:
+        """The chunk that follows the passage in its document, as a passage ranked with it (None at
+        the document's end, or when the document has changed since the passage was read)."""
+        with self.catalog.read():
+            if self.catalog.chunks([passage.chunk_id]).get(passage.chunk_id) is None:
+                return None
+            record = self.catalog.chunk_at(passage.doc_id, passage.chunk_no + 1)
+        return None if record is None else _passage(record, passage.score, None, None, None, None)
+
     def source_slice(self, passage: Passage) -> str | None:
         """The document text the passage was cut from, or None when the document has changed since."""
         with self.catalog.read():

@@ -337,3 +337,58 @@ def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_rele
         assert [c.label for c in answer.citations if "--dry-run" in c.quote] == ["2.2.0 (2026-05-10) › Added"]
     finally:
         collection.close()
+
+
+QUILLPAD = """# quillpad
+
+quillpad keeps notes in plain text files and syncs them between machines.
+
+## Installation
+
+It needs Python 3.10 or later and works on Linux, macOS and Windows alike. It has no other dependencies.
+
+To sync a folder of notes, point quillpad at a remote:
+
+```python
+>>> import quillpad
+>>> pad = quillpad.open(
+... remote="ssh://backup/notes")
+>>> pad.sync()
+```
+
+Then run quillpad init in the folder that holds your notes.
+"""
+
+
+def test_a_line_introducing_a_sample_that_its_chunk_cuts_off_is_quoted_with_it(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A chunk ends on "point quillpad at a remote:" and the sample is in the next one: the answer
+    quotes the line and the sample from the next chunk, which (chunks overlap) holds both."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+    from index.collection import Collection
+    from index.settings import IndexSettings
+    from ingest.settings import IngestSettings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "quillpad.md").write_text(QUILLPAD, encoding="utf-8")
+    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), IngestSettings(chunk_tokens=64, chunk_overlap=24), embedder=embedder)
+    try:
+        collection.ingest([docs])
+        chunks = collection.catalog.document_chunks("quillpad.md")
+        cut = next(c for c in chunks if c.text.endswith("point quillpad at a remote:"))
+        assert "remote=" in chunks[cut.chunk_no + 1].text and "point quillpad at a remote:" in chunks[cut.chunk_no + 1].text
+        assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        # One passage retrieved, the chunk that ends on the line: the next chunk joins it.
+        answer = assistant.answer("Which Python does quillpad need, and how do I sync notes?", k=1)
+        assert not answer.refused and answer.passages[0].chunk == cut.chunk_no and len(answer.passages) == 2
+        (citation,) = [c for c in answer.citations if "point quillpad at a remote:" in c.quote]
+        assert 'remote="ssh://backup/notes"' in citation.quote and citation.quote in citation.text
+        assert citation.text == chunks[cut.chunk_no + 1].text
+        assert QUILLPAD.find("point quillpad") < citation.quote_end and citation.quote_start is not None
+        assert answer.passages[citation.rank - 1].chunk == cut.chunk_no + 1
+        # The last chunk of a document has no next one: next_passage says so.
+        last = [p for p in collection.retriever.search("Then run quillpad init", 10) if p.chunk_no == len(chunks) - 1]
+        assert last and collection.retriever.next_passage(last[0]) is None
+    finally:
+        collection.close()
