@@ -217,7 +217,7 @@ def run_part(work: Path, part: str, answerer: str) -> dict[str, Any]:
         "packages": {name: release for name, (release, _) in PARTS[part].items()},
         "questions": len(cases),
         "unanswerable": sum(not c.answerable for c in cases),
-        "chunks": report.embedded,
+        "chunks": report.chunks,
         "metrics": {name: round(metrics[name], 4) for name in REPORTED if name in metrics},
     }
 

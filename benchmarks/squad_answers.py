@@ -57,7 +57,7 @@ def run_part(
         "articles": titles,
         "questions": len(cases),
         "unanswerable": sum(not c.answerable for c in cases),
-        "chunks": report.embedded,
+        "chunks": report.chunks,
         "metrics": {name: round(metrics[name], 4) for name in REPORTED if name in metrics},
     }
 

@@ -42,6 +42,11 @@ class IngestReport:
     def embedded(self) -> int:
         return sum(o.embedded for o in self.outcomes)
 
+    @property
+    def chunks(self) -> int:
+        """The chunks the ingested documents hold now, embedded by this ingest or before."""
+        return sum(o.chunks for o in self.outcomes if o.status in ("added", "updated", "unchanged"))
+
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 

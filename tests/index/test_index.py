@@ -53,6 +53,7 @@ def test_reingest_is_incremental(collection: Collection, corpus_copy: Path) -> N
     assert first.embedded > 0
     again = collection.ingest([corpus_copy])
     assert again.embedded == 0 and again.count("unchanged") == 3
+    assert again.chunks == first.chunks == first.embedded == collection.catalog.chunk_count()
 
     edited = corpus_copy / "002_d8487920b28d3ab8.txt"
     before = set(collection.catalog.chunk_ids("002_d8487920b28d3ab8.txt"))
