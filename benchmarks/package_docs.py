@@ -17,8 +17,8 @@ SHA-1 of their names) were written later, before any change they measure: `dev2`
 on, `heldout2` to quote; `heldout2`'s totals were then seen three times, and `heldout3` (12 more)
 was written before it was first run. `heldout4` (12 more: the first 12, by the SHA-1 of their
 names, of the installed packages with a README of 5,000 to 30,000 characters that no part used)
-was written on 2026-12-07, run once on that day's code, and kept for the next change aimed at
-technical documents. No dataset is needed, so it runs wherever askdocs is installed; a package
+was written on 2026-12-07 and has since been run four times, totals only, so the next change aimed
+at technical documents needs a fresh part, taken the same way. No dataset is needed, so it runs wherever askdocs is installed; a package
 whose installed text differs from the one the questions were written against is named and the run
 stops.
 """

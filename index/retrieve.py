@@ -329,12 +329,11 @@ class Retriever:
             yield from batch
 
     def next_passage(self, passage: Passage) -> Passage | None:
-        """The chunk that follows the passage in its document, as a passage ranked with it (None at
-        the document's end, or when the document has changed since the passage was read)."""
+        """The chunk that follows the passage's chunk in its document as it is now, as a passage
+        ranked with it (None at the document's end, or when the chunk is no longer in the index)."""
         with self.catalog.read():
-            if self.catalog.chunks([passage.chunk_id]).get(passage.chunk_id) is None:
-                return None
-            record = self.catalog.chunk_at(passage.doc_id, passage.chunk_no + 1)
+            current = self.catalog.chunks([passage.chunk_id]).get(passage.chunk_id)
+            record = None if current is None else self.catalog.chunk_at(current.doc_id, current.chunk_no + 1)
         return None if record is None else _passage(record, passage.score, None, None, None, None)
 
     def source_slice(self, passage: Passage) -> str | None:
