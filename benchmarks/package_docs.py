@@ -17,8 +17,9 @@ SHA-1 of their names) were written later, before any change they measure: `dev2`
 on, `heldout2` to quote; `heldout2`'s totals were then seen three times, and `heldout3` (12 more)
 was written before it was first run. `heldout4` (12 more: the first 12, by the SHA-1 of their
 names, of the installed packages with a README of 5,000 to 30,000 characters that no part used)
-was written on 2026-12-07 and has since been run four times, totals only, so the next change aimed
-at technical documents needs a fresh part, taken the same way. No dataset is needed, so it runs wherever askdocs is installed; a package
+was written on 2026-12-07 and has since been run four times, totals only. `heldout5` (the next 12
+taken the same way) was written on 2026-12-07, before any change it measures, and run once on the
+code before them. No dataset is needed, so it runs wherever askdocs is installed; a package
 whose installed text differs from the one the questions were written against is named and the run
 stops.
 """
@@ -133,6 +134,20 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "aiohttp": ("3.14.5", "8ef62ac4ad3b"),
         "graphql-core": ("3.3.2", "0fc3d86fdb5a"),
         "googleapis-common-protos": ("1.76.0", "9dddc04287ec"),
+    },
+    "heldout5": {
+        "httpx-sse": ("0.4.3", "a95c1ff0b2eb"),
+        "jusText": ("3.0.2", "125c3ab35de9"),
+        "blis": ("1.3.4", "ad83fb11fe85"),
+        "fastapi": ("0.165.0", "08b41549d83a"),
+        "urllib3": ("2.8.0", "02ddd5e3a7d3"),
+        "pycparser": ("3.12", "0335a52b8907"),
+        "httpcore": ("1.0.9", "84d108382a64"),
+        "mpmath": ("1.3.0", "e233ba0c034a"),
+        "openvino": ("2026.4.1", "8bb5835c8674"),
+        "docutils": ("0.22.3", "0295bdb9e12a"),
+        "markdown-it-py": ("4.3.0", "5a44fd1a3b7a"),
+        "gradio": ("6.31.0", "9737bc5abdd7"),
     },
 }
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
