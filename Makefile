@@ -16,13 +16,14 @@ LLAMA_WHEELS := $(HOME)/.cache/askdocs/wheels/llama-cpp-python-$(LLAMA_CPP_VERSI
 # Keep thread pools from spinning when the other core is busy (llama.cpp's OpenMP, torch).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: install run test gate bench train lock clean-index help
+.PHONY: install run test gate bench train train-technical lock clean-index help
 
 help:
 	@echo "make run    install, ingest corpus/, start the web chat and API on http://127.0.0.1:7860"
 	@echo "make test   install, run the whole test suite"
 	@echo "make bench  install, run the benchmarks (docs/benchmarks.md, docs/performance.md)"
 	@echo "make train  install, retrain the answer scorers on SQuAD development articles (assistant/weights/)"
+	@echo "            and the technical reading of the refusal checks on README questions (train-technical)"
 	@echo "make lock   pin the releases installed in .venv into constraints.txt (after a deliberate upgrade)"
 
 # OCR of scanned PDFs runs Debian's Tesseract (pytesseract only drives it).
@@ -103,6 +104,11 @@ bench: install
 # The learned scorers of the extractive answerer, from the development part of ../shared/datasets.
 train: install
 	$(BIN)/python -m evaluation.train
+	$(BIN)/python -m evaluation.train_technical
+
+# The technical reading of the refusal checks alone (its inputs are the models above): about 2 minutes.
+train-technical: install
+	$(BIN)/python -m evaluation.train_technical
 
 # Pin what is installed now, after upgrading a dependency on purpose (then `make test`, `make train`
 # and `make bench` again). PyTorch and llama-cpp-python are pinned above and built or chosen here.

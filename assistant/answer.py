@@ -13,14 +13,23 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from assistant.answerability import checks, default_stated_threshold, default_threshold, lacks_asked_kind
+from assistant.answerability import (
+    Readings,
+    checks,
+    default_stated_threshold,
+    default_technical_threshold,
+    default_threshold,
+    lacks_asked_kind,
+    technical,
+)
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, continued, first_quoted, rank_sentences, release_heading, select, trim
-from assistant.features import analyse
+from assistant.features import analyse, holds_code
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
 from assistant.llm import calling, make_llm, model_name
@@ -41,6 +50,20 @@ REFUSAL = "The documents do not contain an answer to this question."
 ANSWERERS = ("extractive", "llm")
 
 HistoryLike = Sequence[Turn | Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A question's passages, their ranked sentences, and what the refusal checks read in them."""
+
+    passages: list[Passage]
+    ranked: list[Candidate]
+    found: Found  # the answer phrase in the best sentence
+    relevance: float  # the best sentence's relevance to the question (0-1)
+    readings: Readings
+    lacks_asked_kind: bool  # a date, number or version asked for that the best sentence's paragraph lacks
+    code: bool  # the passages name things in code: they come from technical documents
+    technical: float | None  # the technical reading of such passages (None: not read, or switched off)
 
 
 class Assistant:
@@ -123,40 +146,17 @@ class Assistant:
 
         standalone = self._condense(question, turns, mode)
         timings["condense"] = _ms(started)
-        passages = self.retriever.search(standalone, k, doc_ids)
-        timings["retrieve"] = _ms(started) - timings["condense"]
-        ranked = rank_sentences(standalone, passages, self.retriever.embedder, question)
-        evidence = max((c.relevance for c in ranked), default=0.0)
-        timings["rank"] = _ms(started) - timings["condense"] - timings["retrieve"]
-        asked = analyse(standalone, question)
-        found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
-        answerable, stated = checks(asked, ranked, passages, found)
-        min_answerable = default_threshold() if self.settings.min_answerable is None else self.settings.min_answerable
-        min_stated = default_stated_threshold() if self.settings.min_stated is None else self.settings.min_stated
-        # A line introducing a sample that its chunk's end cuts off is quoted from the next chunk.
-        passages, ranked = continued(ranked, passages, self.retriever.next_passage)
-        # The best sentence as the answer quotes it (with the lines it introduces).
-        first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
+        evidence = self.evidence(standalone, question, k, doc_ids, timings)
+        passages, ranked = evidence.passages, evidence.ranked
 
         generation: Generation | None = None
         verification: tuple[Verification, ...] = ()
-        reason: RefusalReason | None = None
+        reason = self.refusal(evidence)
         citations: list[Citation] = []
-        if not passages:
-            reason = "no_passages"
-        elif evidence < self.settings.min_evidence:
-            reason = "weak_evidence"
-        elif (
-            answerable < min_answerable
-            or stated < min_stated
-            or (first is not None and lacks_asked_kind(asked, first, passages))
-        ):
-            # On topic, but the best evidence does not hold what is asked for.
-            reason = "unanswerable"
-        elif mode == "extractive":
+        if reason is None and mode == "extractive":
             text, citations = self._extractive(question, standalone, passages, ranked)
             yield text
-        else:
+        elif reason is None:
             text, citations, generation, verification = yield from self._generate(question, standalone, passages, ranked)
             if not citations:
                 reason = "llm_declined"
@@ -164,7 +164,7 @@ class Assistant:
             text, citations = REFUSAL, []
             if generation is None:  # nothing was streamed yet
                 yield REFUSAL
-        span = None if reason or not ranked else _answer_span(found, ranked[0], citations)
+        span = None if reason or not ranked else _answer_span(evidence.found, ranked[0], citations)
         timings["total"] = _ms(started)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
@@ -178,9 +178,10 @@ class Assistant:
             answerer=mode,
             timings_ms={key: round(value, 1) for key, value in timings.items()},
             passages=tuple(_retrieved(p) for p in passages),
-            evidence=round(evidence, 4),
-            answerability=round(answerable, 4),
-            stated=round(stated, 4),
+            evidence=round(evidence.relevance, 4),
+            answerability=round(evidence.readings.answerable, 4),
+            stated=round(evidence.readings.stated, 4),
+            technical=None if evidence.technical is None else round(evidence.technical, 4),
             answer_span=span,
             verification=verification,
             generation=generation,
@@ -204,6 +205,63 @@ class Assistant:
             "rrf_k": index.rrf_k,
             "embed_model": self.retriever.embedder.name,
         }
+
+    def evidence(
+        self,
+        query: str,
+        question: str,
+        k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> Evidence:
+        """The passages for `query` (`question` made standalone), their ranked sentences and what the
+        refusal checks read in them: everything an answer, or the decision not to give one, rests on."""
+        started = time.perf_counter()
+        timings = {} if timings is None else timings
+        passages = self.retriever.search(query, k, doc_ids)
+        timings["retrieve"] = _ms(started)
+        ranked = rank_sentences(query, passages, self.retriever.embedder, question)
+        timings["rank"] = _ms(started) - timings["retrieve"]
+        asked = analyse(query, question)
+        found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
+        readings = checks(asked, ranked, passages, found)
+        # A line introducing a sample that its chunk's end cuts off is quoted from the next chunk.
+        passages, ranked = continued(ranked, passages, self.retriever.next_passage)
+        # The best sentence as the answer quotes it (with the lines it introduces).
+        first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
+        lacks = first is not None and lacks_asked_kind(asked, first, passages)
+        code = holds_code(p.text for p in passages)
+        return Evidence(
+            passages=passages,
+            ranked=ranked,
+            found=found,
+            relevance=max((c.relevance for c in ranked), default=0.0),
+            readings=readings,
+            lacks_asked_kind=lacks,
+            code=code,
+            technical=technical(readings, lacks) if code and ranked and self._min_technical() > 0 else None,
+        )
+
+    def _min_technical(self) -> float:
+        return default_technical_threshold() if self.settings.min_technical is None else self.settings.min_technical
+
+    def refusal(self, evidence: Evidence) -> RefusalReason | None:
+        """Why the evidence does not answer the question, or None when it may."""
+        if not evidence.passages:
+            return "no_passages"
+        if evidence.relevance < self.settings.min_evidence:
+            return "weak_evidence"
+        s = self.settings
+        if evidence.technical is not None:
+            # Technical documents: the readings weighed again for them (see `technical`).
+            return "unanswerable" if evidence.technical < self._min_technical() else None
+        read = evidence.readings
+        min_answerable = default_threshold() if s.min_answerable is None else s.min_answerable
+        min_stated = default_stated_threshold() if s.min_stated is None else s.min_stated
+        if read.answerable < min_answerable or read.stated < min_stated or evidence.lacks_asked_kind:
+            # On topic, but the best evidence does not hold what is asked for.
+            return "unanswerable"
+        return None
 
     # -- steps --------------------------------------------------------------------------------
     def _condense(self, question: str, turns: Sequence[Turn], mode: str) -> str:

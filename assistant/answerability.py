@@ -12,8 +12,10 @@ documents state the fact at all (trained against questions whose answer was cut 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,7 +32,7 @@ from assistant.features import (
     type_match,
     version_numbers,
 )
-from assistant.scorers import operating_point, scorer
+from assistant.scorers import linear, operating_point, scorer
 from assistant.span import FITS, Found, parse
 from index.retrieve import Passage
 
@@ -77,8 +79,23 @@ def answerability_features(asked: Asked, ranked: Sequence[Candidate], passages: 
     return np.array([row], dtype=np.float32)
 
 
-def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> tuple[float, float]:
-    """Two readings of the same features, (answerable, stated), each a probability (0-1); 0 without candidates.
+@dataclass(frozen=True)
+class Readings:
+    """What the refusal checks read in a question's best evidence."""
+
+    answerable: float  # probability (0-1) that the best evidence holds what the question asks for
+    stated: float  # probability (0-1) that the documents state the asked-for fact at all
+    # The share of the question's words (IDF-weighted) that no candidate sentence holds, that the
+    # best sentence's passage does not hold, and that the best sentence and its neighbours do not hold.
+    absent: tuple[float, float, float]
+
+
+NOTHING_READ = Readings(0.0, 0.0, (1.0, 1.0, 1.0))
+_ABSENT = tuple(ANSWERABILITY_FEATURES.index(name) for name in ("absent_all", "absent_passage", "absent_context"))
+
+
+def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage], span: Found) -> Readings:
+    """Two readings of the same features, answerable and stated, each a probability (0-1); 0 without candidates.
 
     `answerable` was trained against SQuAD v2.0's unanswerable questions, written to look answered
     by their paragraph (a swapped name, a negation, a relation the text does not make); `stated`
@@ -86,12 +103,45 @@ def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage
     the topic, but the fact is never given. Each has its own threshold.
     """
     if not ranked:
-        return 0.0, 0.0
+        return NOTHING_READ
     rows = answerability_features(asked, ranked, passages, span)
-    return (
+    absent = tuple(float(rows[0, i]) for i in _ABSENT)
+    return Readings(
         float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0]),
         float(scorer("stated", ANSWERABILITY_FEATURES).score(rows)[0]),
+        (absent[0], absent[1], absent[2]),
     )
+
+
+# The technical reading's inputs: both checks' probabilities (as log-odds), whether the date, number
+# or version asked for is missing, and how much of the question the evidence lacks.
+TECHNICAL_FEATURES = (
+    "answerable_logit", "stated_logit", "lacks_asked_kind", "absent_all", "absent_passage", "absent_context",
+)
+
+
+def technical_row(readings: Readings, lacks: bool) -> np.ndarray:
+    """One row of TECHNICAL_FEATURES."""
+    return np.array([[_logit(readings.answerable), _logit(readings.stated), float(lacks), *readings.absent]])
+
+
+def technical(readings: Readings, lacks: bool) -> float:
+    """The probability (0-1) that the evidence answers the question, read for technical documents.
+
+    The two checks above learned from Wikipedia articles, whose unanswerable questions were
+    written to look answered (a swapped name, a negation). Questions on a README or a manual that
+    its text does not answer are mostly of another kind: a feature, option or default the package
+    does not have or never states, named in words the text never uses. There the first check
+    refuses about as many answerable questions as unanswerable ones, while how much of the question
+    the evidence lacks tells them apart; this logistic regression (assistant/weights/technical.json,
+    `make train-technical`) weighs the readings again on questions about package READMEs.
+    """
+    return float(linear("technical", TECHNICAL_FEATURES).probability(technical_row(readings, lacks))[0])
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1.0 - 1e-4)
+    return math.log(p / (1.0 - p))
 
 
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -166,3 +216,8 @@ def default_threshold() -> float:
 def default_stated_threshold() -> float:
     """The second check's threshold, chosen on the development articles when it was trained."""
     return operating_point("min_stated", 0.0)
+
+
+def default_technical_threshold() -> float:
+    """The technical reading's threshold, chosen out of fold when it was trained."""
+    return float(linear("technical", TECHNICAL_FEATURES).record["threshold"])

@@ -11,7 +11,7 @@ import builtins
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +75,11 @@ _ASKS_IDENTIFIER = re.compile(
 # command-line flag, a CamelCase name.
 IDENTIFIER = re.compile(
     r"\b[a-z_]\w+\.[a-z_]\w+(?:\.\w+)*\b|\b[A-Za-z]\w*_\w+\b|\b\w+(?=\()|(?<![\w-])--?[a-z][\w-]*|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b"
+)
+# Names that only code has: a dotted or snake_case name, a call, a `--flag`. Unlike IDENTIFIER, no
+# CamelCase ("McIntyre", "PlayStation") and no call that prose writes too ("author(s)", "iron(III)").
+CODE_NAME = re.compile(
+    r"\b[a-z_]\w+\.[a-z_]\w+(?:\.\w+)*\b|\b[A-Za-z]\w*_\w+\b|\b[A-Za-z_]\w+\((?=[)a-z_\"'\d])(?!s\))|(?<![\w-])--[a-z][\w-]*"
 )
 # Python's built-ins ("print(", "list("): around the name asked for, never the name itself.
 _BUILTINS = frozenset(dir(builtins))
@@ -176,6 +181,11 @@ def code_names(text: str, question_words: set[str] | frozenset[str]) -> list[re.
         m for m in IDENTIFIER.finditer(text)
         if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0) not in _BUILTINS
     ]
+
+
+def holds_code(texts: Iterable[str]) -> bool:
+    """Whether any of `texts` names something in code: the evidence comes from technical documents."""
+    return any(CODE_NAME.search(text) for text in texts)
 
 
 def type_match(kind: str | None, text: str, question_words: set[str]) -> bool:

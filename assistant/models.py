@@ -139,6 +139,8 @@ class Answer(BaseModel):
     answer_span: AnswerSpan | None = None
     answerability: float | None = None  # probability that the evidence answers the question
     stated: float | None = None  # probability that the documents state the asked-for fact at all
+    # The same, read for technical documents: set when the passages name things in code.
+    technical: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The `askdocs ask --json` contract."""
@@ -155,6 +157,7 @@ class Answer(BaseModel):
             "answer_span": self.answer_span.model_dump() if self.answer_span else None,
             "answerability": self.answerability,
             "stated": self.stated,
+            "technical": self.technical,
             "standalone_query": self.standalone_query,
             "answerer": self.answerer,
             "timings_ms": self.timings_ms,

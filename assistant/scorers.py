@@ -5,7 +5,9 @@ assistant/weights/ holds one model per job in LightGBM's own text format (no pic
 `answerable.txt` tells whether the best evidence holds what the question asks for, `stated.txt`
 whether the documents state the asked-for fact at all. Beside them,
 `training.json` records what they were trained on (data, split, seed, date), their measured
-figures and the operating points chosen on the development data.
+figures and the operating points chosen on the development data. `technical.json` is a logistic
+regression over those two checks' readings, trained on questions about technical documents by
+`make train-technical`; it records its own data, figures and threshold.
 """
 
 from __future__ import annotations
@@ -73,3 +75,47 @@ def training_record(folder: Path = WEIGHTS) -> dict[str, Any]:
 def operating_point(key: str, default: float) -> float:
     """A threshold chosen on the development data when the models were trained."""
     return float(training_record().get("operating_points", {}).get(key, default))
+
+
+@dataclass(frozen=True)
+class LinearScorer:
+    """A logistic regression over standardised features, and what its training recorded."""
+
+    name: str
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    record: dict[str, Any]
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        """One probability (0-1) per row."""
+        z = ((np.asarray(rows, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def load_linear(name: str, features: tuple[str, ...], folder: Path = WEIGHTS) -> LinearScorer:
+    """The model `folder/name.json`, checked against the feature names the code computes."""
+    path = folder / f"{name}.json"
+    if not path.is_file():
+        raise ModelMismatch(f"{path}: no such model file; `make train-technical` builds it")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    model = record["model"]
+    if tuple(model["features"]) != features:
+        raise ModelMismatch(f"{path} was trained on other features than the code computes: run `make train-technical`")
+    return LinearScorer(
+        name,
+        features,
+        np.array(model["mean"]),
+        np.array(model["scale"]),
+        np.array(model["coef"]),
+        float(model["intercept"]),
+        record,
+    )
+
+
+@cache
+def linear(name: str, features: tuple[str, ...]) -> LinearScorer:
+    """The packaged linear model `name`, loaded once per process."""
+    return load_linear(name, features)

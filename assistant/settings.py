@@ -35,6 +35,14 @@ class AssistantSettings(BaseModel):
         description="Refuse when the probability that the documents state the asked-for fact at all is below this "
         "(unset: the threshold chosen on development data when the classifier was trained; 0: off).",
     )
+    min_technical: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="When the passages name things in code (technical documents), refuse when the probability that "
+        "they answer the question, read for such documents, is below this (unset: the threshold chosen when it was "
+        "trained; 0: off, and the two thresholds above apply to them too).",
+    )
     answer_spans: bool = Field(True, description="Mark the exact answer phrase inside the quoted sentence (answer_span).")
     min_support: float = Field(
         0.6, ge=0.0, le=1.0, description="A statement counts as supported by a passage at this support score or more."

@@ -30,8 +30,7 @@ PASSAGE = Passage(
 def _probability(question: str, embedder: Embedder) -> float:
     ranked = rank_sentences(question, [PASSAGE], embedder)
     asked = analyse(question)
-    answerable, _ = checks(asked, ranked, [PASSAGE], best_phrase(asked, ranked[0].sentence.text))
-    return answerable
+    return checks(asked, ranked, [PASSAGE], best_phrase(asked, ranked[0].sentence.text)).answerable
 
 
 def test_features_say_what_the_best_sentence_lacks(embedder: Embedder) -> None:
@@ -156,3 +155,90 @@ def test_a_version_the_readme_never_gives_is_refused(embedder: Embedder) -> None
     # Not a question about a version: "version of" names something else, "release" here is a verb.
     assert not lacks("What version of the manual covers macOS?", text.split("\n")[0])
     assert not lacks("What does tidecache release when it closes?", text.split("\n")[0])
+
+
+def test_names_in_code_tell_technical_evidence_from_prose() -> None:
+    from assistant.features import CODE_NAME, holds_code
+
+    assert CODE_NAME.findall("Call orjson.dumps(obj, option=OPT_INDENT_2) or pass --enable-tables.") == [
+        "orjson.dumps", "OPT_INDENT_2", "--enable-tables",
+    ]
+    assert holds_code(["Set BRISKLOG_NO_COLOR=1.", "Prose."]) and holds_code(["get_logger(name) returns one."])
+    # Names and notations that prose writes too.
+    assert not holds_code(["McIntyre joined PlayStation in 2010.", "The author(s) of iron(III) oxide."])
+    assert not holds_code(["A 6-foot -tall fence, e.g. this one, i.e. that."])
+
+
+BRISKLOG = """# brisklog
+
+brisklog writes structured log lines to files and to the console.
+
+## Installation
+
+Install it from PyPI with pip install brisklog. It needs Python 3.10 or later.
+
+## Usage
+
+    import brisklog
+    log = brisklog.get_logger("app")
+    log.info("started", user="ana")
+
+Call brisklog.configure(level="debug") to change the level of every logger at once.
+
+## Files
+
+A log file is rotated by brisklog.RotatingSink(path, max_bytes=10_000_000) once it reaches its size limit;
+the old file keeps its name with a number appended.
+
+## Colours
+
+The console output is coloured by level. Set the environment variable BRISKLOG_NO_COLOR=1 to turn the
+colours off, for example when the output goes to a file.
+"""
+
+
+def test_technical_documents_have_a_refusal_reading_of_their_own(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Over a README, questions about what it never states (a license, a feature it lacks) are refused
+    by the technical reading, which the two checks trained on Wikipedia let through."""
+    from assistant.answer import Assistant
+    from assistant.answerability import default_technical_threshold
+    from assistant.settings import AssistantSettings
+    from index.collection import Collection
+    from index.settings import IndexSettings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "brisklog.md").write_text(BRISKLOG, encoding="utf-8")
+    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    try:
+        collection.ingest([docs])
+        technical = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        prose = Assistant(AssistantSettings(log_answers=False, min_technical=0.0), collection.retriever)
+        for question in ("Under which license is brisklog released?", "Does brisklog support sending logs to syslog?"):
+            refused, answered = technical.answer(question), prose.answer(question)
+            assert refused.refused and refused.refusal_reason == "unanswerable", question
+            assert refused.technical is not None and refused.technical < default_technical_threshold()
+            assert not answered.refused and answered.technical is None, question
+        for question, phrase in (
+            ("Which environment variable turns off brisklog's colours?", "BRISKLOG_NO_COLOR"),
+            ("How do I change the level of every brisklog logger at once?", "brisklog.configure"),
+        ):
+            answer = technical.answer(question)
+            assert not answer.refused and phrase in answer.text, question
+            assert answer.technical is not None and answer.technical >= default_technical_threshold()
+    finally:
+        collection.close()
+
+
+def test_the_technical_reading_never_learned_from_the_part_that_reports_it() -> None:
+    from assistant.answerability import TECHNICAL_FEATURES, default_technical_threshold
+    from assistant.scorers import load_linear
+    from benchmarks.package_docs import PARTS
+    from evaluation.train_technical import TRAINING_PARTS
+
+    record = load_linear("technical", TECHNICAL_FEATURES).record
+    assert tuple(record["data"]["parts"]) == TRAINING_PARTS
+    assert "heldout5" in PARTS and "heldout5" not in TRAINING_PARTS
+    assert record["threshold"] == default_technical_threshold() > 0
+    figures = record["figures_out_of_fold"]
+    assert figures["answerable_refused_out_of_fold"] <= figures["the_two_checks"]["answerable_refused"]

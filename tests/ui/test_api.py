@@ -48,7 +48,7 @@ TESTSET = [
 ]
 ASK_KEYS = {
     "id", "question", "answer", "refused", "citations", "related", "answer_span", "answerability", "stated",
-    "standalone_query", "answerer", "timings_ms",
+    "technical", "standalone_query", "answerer", "timings_ms",
 }
 
 

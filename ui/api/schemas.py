@@ -84,6 +84,11 @@ class AskResponse(BaseModel):
     stated: float | None = Field(
         None, description="Probability (0-1) that the documents state the asked-for fact at all (the second refusal check)."
     )
+    technical: float | None = Field(
+        None,
+        description="When the passages name things in code: the probability (0-1) that they answer the question, read for "
+        "technical documents (this decides the refusal then); null otherwise.",
+    )
     standalone_query: str
     answerer: str
     timings_ms: dict[str, float]

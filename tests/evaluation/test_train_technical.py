@@ -1,0 +1,34 @@
+"""The technical reading's training: its threshold rule and its model, on rows made for the test."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evaluation.train_technical import fit, probability, train
+
+
+def _part(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    labels = np.arange(n) % 5 < 3  # three answerable questions in five, as the README parts
+    # One column tells the classes apart (with noise), the other is noise; the prose checks refuse at random.
+    rows = np.column_stack([labels + rng.normal(0, 0.6, n), rng.normal(0, 1, n)])
+    return {"rows": rows, "labels": labels, "prose_refuses": rng.random(n) < 0.15}
+
+
+def test_the_threshold_refuses_no_more_answerable_questions_than_the_checks_it_replaces() -> None:
+    rng = np.random.default_rng(0)
+    parts = {name: _part(rng, 60) for name in ("a", "b", "c", "d")}
+    model, threshold, figures = train(parts)
+    assert 0 < threshold < 1
+    assert figures["answerable_refused_out_of_fold"] <= figures["the_two_checks"]["answerable_refused"]
+    # With a column that tells them apart, it refuses more unanswerable questions than checks that guess.
+    assert figures["unanswerable_refused_out_of_fold"] > figures["the_two_checks"]["unanswerable_refused"]
+    assert figures["auc_out_of_fold"] > 0.8
+    assert sum(p["answerable"] + p["unanswerable"] for p in figures["by_part_out_of_fold"].values()) == 240
+    assert model["coef"][0] > abs(model["coef"][1])
+
+
+def test_the_same_rows_give_the_same_model() -> None:
+    part = _part(np.random.default_rng(1), 100)
+    first, second = fit(part["rows"], part["labels"]), fit(part["rows"].copy(), part["labels"].copy())
+    assert all(np.array_equal(first[key], second[key]) for key in ("mean", "scale", "coef"))
+    assert np.allclose(probability(first, part["rows"]), probability(second, part["rows"]))
