@@ -221,6 +221,7 @@ class Assistant:
         passages = self.retriever.search(query, k, doc_ids)
         timings["retrieve"] = _ms(started)
         ranked = rank_sentences(query, passages, self.retriever.embedder, question)
+        relevance = max((c.relevance for c in ranked), default=0.0)
         timings["rank"] = _ms(started) - timings["retrieve"]
         asked = analyse(query, question)
         found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
@@ -235,7 +236,7 @@ class Assistant:
             passages=passages,
             ranked=ranked,
             found=found,
-            relevance=max((c.relevance for c in ranked), default=0.0),
+            relevance=relevance,
             readings=readings,
             lacks_asked_kind=lacks,
             code=code,
