@@ -19,7 +19,8 @@ was written before it was first run. `heldout4` (12 more: the first 12, by the S
 names, of the installed packages with a README of 5,000 to 30,000 characters that no part used)
 was written on 2026-12-07 and has since been run four times, totals only. `heldout5` (the next 12
 taken the same way) was written on 2026-12-07, before any change it measures, and run once on the
-code before them. No dataset is needed, so it runs wherever askdocs is installed; a package
+code before the technical reading of the refusal checks and once after it. `heldout6` (the next 12)
+was written after that, before the changes it measures, and run once on the code before them. No dataset is needed, so it runs wherever askdocs is installed; a package
 whose installed text differs from the one the questions were written against is named and the run
 stops.
 """
@@ -148,6 +149,20 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "docutils": ("0.22.3", "0295bdb9e12a"),
         "markdown-it-py": ("4.3.0", "5a44fd1a3b7a"),
         "gradio": ("6.31.0", "9737bc5abdd7"),
+    },
+    "heldout6": {
+        "pillow": ("12.3.0", "1b521e0e7b60"),
+        "sentence-transformers": ("6.3.0", "77d3457b8233"),
+        "ollama": ("0.6.3", "863cd72a9925"),
+        "gradio_client": ("2.7.2", "a450da94923f"),
+        "onnx": ("1.23.2", "2573d7296850"),
+        "idna": ("3.21", "f8dcd65d483a"),
+        "requests-oauthlib": ("2.0.0", "7c28fff261f2"),
+        "sympy": ("1.14.0", "33e250353de2"),
+        "tokenizers": ("0.23.3", "14a260c1b7ef"),
+        "pandas": ("3.1.1", "5c63b18d017b"),
+        "ml_dtypes": ("0.7.0", "8ca2d86b5d3a"),
+        "transformers": ("5.25.0", "79d656bac5a8"),
     },
 }
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
