@@ -62,7 +62,7 @@ class Evidence:
     relevance: float  # the best sentence's relevance to the question (0-1)
     readings: Readings
     lacks_asked_kind: bool  # a date, number or version asked for that the best sentence's paragraph lacks
-    code: bool  # the passages name things in code: they come from technical documents
+    code: bool  # the best sentence's document names things in code: a technical document
     technical: float | None  # the technical reading of such passages (None: not read, or switched off)
 
 
@@ -231,7 +231,10 @@ class Assistant:
         # The best sentence as the answer quotes it (with the lines it introduces).
         first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
         lacks = first is not None and lacks_asked_kind(asked, first, passages)
-        code = holds_code(p.text for p in passages)
+        # Technical evidence: the document of the best sentence names things in code (among its
+        # passages retrieved), whatever else the collection holds.
+        quoted_from = passages[ranked[0].passage].doc_id if ranked else None
+        code = holds_code(p.text for p in passages if p.doc_id == quoted_from)
         return Evidence(
             passages=passages,
             ranked=ranked,

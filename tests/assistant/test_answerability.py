@@ -242,3 +242,32 @@ def test_the_technical_reading_never_learned_from_the_part_that_reports_it() -> 
     assert record["threshold"] == default_technical_threshold() > 0
     figures = record["figures_out_of_fold"]
     assert figures["answerable_refused_out_of_fold"] <= figures["the_two_checks"]["answerable_refused"]
+
+
+def test_prose_beside_technical_documents_keeps_the_two_checks(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """In a collection that holds a README and a memo, a question the memo answers is read as prose,
+    though passages of the README are retrieved beside it."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+    from index.collection import Collection
+    from index.settings import IndexSettings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "brisklog.md").write_text(BRISKLOG, encoding="utf-8")
+    (docs / "memo.txt").write_text(
+        "The harbour of Aktau reopens on 4 May after the dredging of the northern basin is complete.\n"
+        "Ferries to Baku resume the same week, and the log of every crossing is kept by the port office.\n",
+        encoding="utf-8",
+    )
+    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    try:
+        collection.ingest([docs])
+        assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        memo = assistant.answer("When does the harbour of Aktau reopen?")
+        assert {p.source for p in memo.passages} == {"brisklog.md", "memo.txt"}
+        assert not memo.refused and "4 May" in memo.text and memo.technical is None
+        readme = assistant.answer("Which environment variable turns off brisklog's colours?")
+        assert not readme.refused and readme.technical is not None
+    finally:
+        collection.close()
