@@ -401,9 +401,9 @@ def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -
 
 def load_answer_models(spans: bool = True) -> None:
     """Load the extractive answerer's models once per process (each is cached where it is used)."""
-    from assistant.answerability import ANSWERABILITY_FEATURES
+    from assistant.answerability import ANSWERABILITY_FEATURES, TECHNICAL_FEATURES
     from assistant.features import SENTENCE_FEATURES
-    from assistant.scorers import scorer
+    from assistant.scorers import linear, scorer
     from assistant.span import SPAN_FEATURES, pipeline
     from assistant.text import content_terms, sentences
 
@@ -412,6 +412,7 @@ def load_answer_models(spans: bool = True) -> None:
     scorer("sentence", SENTENCE_FEATURES)
     scorer("answerable", ANSWERABILITY_FEATURES)
     scorer("stated", ANSWERABILITY_FEATURES)
+    linear("technical", TECHNICAL_FEATURES)
     if spans:
         scorer("span", SPAN_FEATURES)
         pipeline()

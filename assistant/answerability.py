@@ -105,11 +105,11 @@ def checks(asked: Asked, ranked: Sequence[Candidate], passages: Sequence[Passage
     if not ranked:
         return NOTHING_READ
     rows = answerability_features(asked, ranked, passages, span)
-    absent = tuple(float(rows[0, i]) for i in _ABSENT)
+    missing_all, missing_passage, missing_context = (float(rows[0, i]) for i in _ABSENT)
     return Readings(
         float(scorer("answerable", ANSWERABILITY_FEATURES).score(rows)[0]),
         float(scorer("stated", ANSWERABILITY_FEATURES).score(rows)[0]),
-        (absent[0], absent[1], absent[2]),
+        (missing_all, missing_passage, missing_context),
     )
 
 

@@ -139,7 +139,7 @@ class Answer(BaseModel):
     answer_span: AnswerSpan | None = None
     answerability: float | None = None  # probability that the evidence answers the question
     stated: float | None = None  # probability that the documents state the asked-for fact at all
-    # The same, read for technical documents: set when the passages name things in code.
+    # The same, read for technical documents: set when the best sentence's document names things in code.
     technical: float | None = None
 
     def as_json(self) -> dict[str, Any]:

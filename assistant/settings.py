@@ -39,8 +39,8 @@ class AssistantSettings(BaseModel):
         None,
         ge=0.0,
         le=1.0,
-        description="When the passages name things in code (technical documents), refuse when the probability that "
-        "they answer the question, read for such documents, is below this (unset: the threshold chosen when it was "
+        description="When the best sentence's document names things in code (a technical document), refuse when the "
+        "probability that the evidence answers the question, read for such documents, is below this (unset: the threshold chosen when it was "
         "trained; 0: off, and the two thresholds above apply to them too).",
     )
     answer_spans: bool = Field(True, description="Mark the exact answer phrase inside the quoted sentence (answer_span).")

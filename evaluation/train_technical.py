@@ -4,12 +4,13 @@
     .venv/bin/python -m evaluation.train_technical --work /tmp/t   # keep the READMEs and their indexes
 
 The two refusal checks (`make train`) learned from Wikipedia articles. On technical documents they
-transfer unevenly (docs/quality.md, "Another kind of document"), so when the passages name things in
-code their readings are weighed again by a logistic regression trained here, on the questions of the
+transfer unevenly (docs/quality.md, "Another kind of document"), so when the best sentence's document
+names things in code their readings are weighed again by a logistic regression trained here, on the questions of the
 README benchmark's parts listed in TRAINING_PARTS: package READMEs (read from the installed packages
 at the releases `constraints.txt` pins), three answerable and two unanswerable questions a package.
 Each question goes through `Assistant.evidence`, as `askdocs ask` does, on an index of its part. The
-parts not listed (`heldout5`) are never read: they report what the model does on packages it never saw.
+parts not listed (`heldout5`, `heldout6`) are never read: they report what the model does on packages it
+never saw.
 
 The threshold is chosen out of fold (one fold a part, each part's packages its own): the highest that
 refuses no larger a share of the answerable questions than the two checks it replaces refuse of the
@@ -45,8 +46,9 @@ WEIGHTS = Path(__file__).resolve().parents[1] / "assistant" / "weights"
 
 def describe(work: Path, part: str) -> dict[str, Any]:
     """Every question of `part` through `Assistant.evidence`: its row of TECHNICAL_FEATURES, its label,
-    and whether the two checks would refuse it. Questions whose passages name nothing in code, or that
-    the off-topic check refuses before either reading, are left out (neither model decides them)."""
+    and whether the two checks would refuse it. Questions whose best sentence's document names nothing
+    in code (among its passages retrieved), or that the off-topic check refuses before either reading,
+    are left out: the reading does not decide them."""
     from assistant.answer import Assistant
     from assistant.answerability import default_stated_threshold, default_threshold, technical_row
     from assistant.settings import AssistantSettings

@@ -86,8 +86,8 @@ class AskResponse(BaseModel):
     )
     technical: float | None = Field(
         None,
-        description="When the passages name things in code: the probability (0-1) that they answer the question, read for "
-        "technical documents (this decides the refusal then); null otherwise.",
+        description="When the best sentence's document names things in code: the probability (0-1) that the evidence "
+        "answers the question, read for technical documents (this decides the refusal then); null otherwise.",
     )
     standalone_query: str
     answerer: str
