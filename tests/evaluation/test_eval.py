@@ -151,3 +151,33 @@ def test_harness_on_a_real_squad_slice(tmp_path: Path, embedder) -> None:  # typ
     assert metrics["contains_answer"] >= 0.3
     rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert {r["id"] for r in rows} == {c.id for c in cases}
+
+
+def test_calibrate_picks_the_technical_reading_from_the_cases_it_decides(tmp_path: Path) -> None:
+    from tests.assistant.test_answerability import BRISKLOG
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "brisklog.md").write_text(BRISKLOG, encoding="utf-8")
+    cases = [
+        {"id": "a1", "question": "Which environment variable turns off brisklog's colours?", "reference_answers": ["BRISKLOG_NO_COLOR"]},
+        {"id": "a2", "question": "How do I change the level of every brisklog logger at once?", "reference_answers": ["brisklog.configure"]},
+        {"id": "n1", "question": "Under which license is brisklog released?", "answerable": False},
+        {"id": "n2", "question": "Does brisklog support sending logs to syslog?", "answerable": False},
+    ]
+    testset = tmp_path / "cases.jsonl"
+    testset.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    env = {**os.environ, "ASKDOCS_DATA_DIR": str(tmp_path / "data")}
+    subprocess.run([ASKDOCS, "ingest", str(docs)], env=env, check=True, capture_output=True, timeout=300)
+
+    def calibrate_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([ASKDOCS, "eval", "calibrate", str(testset), *args], env=env, capture_output=True, text=True, timeout=300)
+
+    technical = calibrate_cli("--setting", "min_technical", "--json")
+    assert technical.returncode == 0, technical.stderr
+    result = json.loads(technical.stdout)
+    assert result["setting"] == "min_technical" and result["cases"] == 4
+    assert result["best"]["answered"] == 1.0 and result["best"]["refused"] == 1.0
+    # Over a README the technical reading decides every case, so the two learned checks decide none.
+    prose = calibrate_cli("--setting", "min_answerable")
+    assert prose.returncode != 0 and "min_answerable decides none of the 4 cases" in prose.stderr

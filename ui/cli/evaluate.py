@@ -117,24 +117,60 @@ def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
         click.echo(f"- {case['id']}: {flips}")
 
 
+# Each refusal threshold, the score of an answer it compares, and which answers it decides: the
+# off-topic check every answer; the two learned checks those the technical reading does not
+# decide, and it those whose best sentence's document names code; both only past the first.
+CALIBRATED = {
+    "min_evidence": ("evidence", lambda answer, min_evidence: True),
+    "min_answerable": ("answerability", lambda answer, min_evidence: answer.technical is None and answer.evidence >= min_evidence),
+    "min_stated": ("stated", lambda answer, min_evidence: answer.technical is None and answer.evidence >= min_evidence),
+    "min_technical": ("technical", lambda answer, min_evidence: answer.technical is not None and answer.evidence >= min_evidence),
+}
+
+
 @eval.command()
 @click.argument("testset", type=click.Path(path_type=Path))
+@click.option(
+    "--setting", type=click.Choice(list(CALIBRATED)), default="min_evidence", show_default=True,
+    help="Which refusal threshold to pick; the others stay as they are set.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the curve as JSON.")
 @pass_state
 @handle_errors
-def calibrate(state: State, testset: Path, as_json: bool) -> None:
-    """Pick the refusal threshold (min_evidence) that best separates answerable from unanswerable cases.
+def calibrate(state: State, testset: Path, setting: str, as_json: bool) -> None:
+    """Pick a refusal threshold that best separates answerable from unanswerable cases of your test set.
+
+    min_evidence (the default) is the off-topic check; min_answerable and min_stated the two learned
+    checks; min_technical the reading that replaces them when the best sentence's document names code.
+    Each is picked from the cases it decides, the others staying as they are set.
 
     \b
-    Example:
+    Examples:
       askdocs eval calibrate corpus/testsets/dev.jsonl
+      askdocs eval calibrate my-manual-questions.jsonl --setting min_technical
     """
     from evaluation.runner import calibrate as best_threshold
+    from ingest.errors import InvalidInput
 
     cases = _load(testset)
-    assistant = state.assistant(min_evidence=0.0, log_answers=False)
-    evidence = [(assistant.answer(c.question, c.history).evidence, c.answerable) for c in cases]
-    result = best_threshold(evidence)
+    field, decides = CALIBRATED[setting]
+    # The score is recorded whether or not the answer is refused; the technical reading is read only
+    # while it is on, so it is switched on for its own calibration (it then refuses nothing).
+    assistant = state.assistant(
+        min_evidence=0.0 if setting == "min_evidence" else None,
+        min_technical=1e-9 if setting == "min_technical" else None,
+        log_answers=False,
+    )
+    min_evidence = assistant.settings.min_evidence
+    answers = [(assistant.answer(c.question, c.history), c.answerable) for c in cases]
+    scores = [(getattr(a, field), ok) for a, ok in answers if getattr(a, field) is not None and decides(a, min_evidence)]
+    if not scores:
+        why = {
+            "min_technical": "no best sentence's document names code, so the two learned checks decide them",
+            "min_evidence": "no case was answered or refused",
+        }.get(setting, "the technical reading decides them all (their best sentence's document names code)")
+        raise InvalidInput(f"{setting} decides none of the {len(cases)} cases of {testset}: {why}", param="setting")
+    result = {**best_threshold(scores), "setting": setting, "cases": len(scores)}
     if as_json:
         print_json(result)
         return
@@ -144,8 +180,8 @@ def calibrate(state: State, testset: Path, as_json: bool) -> None:
         click.echo(f"{point['threshold']:>9.3f} {point['answered']:>9.2f} {point['refused']:>9.2f}{mark}")
     best = result["best"]
     click.echo(
-        f"\nset ASKDOCS_MIN_EVIDENCE={best['threshold']:.3f}: answers {best['answered']:.0%} of answerable "
-        f"and refuses {best['refused']:.0%} of unanswerable cases"
+        f"\nset ASKDOCS_{setting.upper()}={best['threshold']:.3f}: answers {best['answered']:.0%} of answerable "
+        f"and refuses {best['refused']:.0%} of unanswerable cases (of the {len(scores)} of {len(cases)} this threshold decides)"
     )
 
 
