@@ -34,6 +34,7 @@ from assistant.features import (
 )
 from assistant.scorers import linear, operating_point, scorer
 from assistant.span import FITS, Found, parse
+from assistant.text import line_around
 from index.retrieve import Passage
 
 ANSWERABILITY_FEATURES = (
@@ -203,9 +204,8 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
 
 def paragraph(text: str, start: int, end: int) -> str:
     """The line of `text` that holds the characters from `start` to `end`."""
-    begin = text.rfind("\n", 0, start) + 1
-    stop = text.find("\n", end)
-    return text[begin : len(text) if stop < 0 else stop]
+    begin, stop = line_around(text, start, end)
+    return text[begin:stop]
 
 
 def default_threshold() -> float:

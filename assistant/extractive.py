@@ -30,7 +30,7 @@ from assistant.features import (
     units,
 )
 from assistant.scorers import operating_point, scorer
-from assistant.text import Sentence, content_terms, is_list_item, sentences, words
+from assistant.text import Sentence, content_terms, is_list_item, line_around, sentences, words
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -157,7 +157,7 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all.
     """
     text = passages[best.passage].text
-    line_start, line_end = _line_of(text, best.sentence)
+    line_start, line_end = line_around(text, best.sentence.start, best.sentence.end)
     line = text[line_start:line_end].strip()
     previous = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
     following = _lines_after(text, best.sentence.end)
@@ -179,15 +179,9 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
 
 
-def _line_of(text: str, sentence: Sentence) -> tuple[int, int]:
-    """Where the line holding the sentence (its last line, if it spans several) starts and ends."""
-    line_end = text.find("\n", sentence.end)
-    return text.rfind("\n", 0, sentence.start) + 1, len(text) if line_end < 0 else line_end
-
-
 def _introduces(text: str, sentence: Sentence) -> bool:
     """The sentence ends a line that announces what comes next: a command, a sample, a list."""
-    line_start, line_end = _line_of(text, sentence)
+    line_start, line_end = line_around(text, sentence.start, sentence.end)
     line = text[line_start:line_end].strip()
     return bool(_INTRODUCES.search(line)) and not _CODE_OPENER.match(line) and len(sentences(text[sentence.end : line_end])) <= 1
 

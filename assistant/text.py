@@ -119,6 +119,13 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 _LEADING_MARK = re.compile(r"^(?:[-–—•*·▪►>]+|\d{1,2}[.)])\s+")
 
 
+def line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the line of `text` holding the characters from `start` to `end` starts and ends (the
+    first line's start and the last line's end when they span several)."""
+    stop = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if stop < 0 else stop
+
+
 def is_list_item(line: str) -> bool:
     """Whether the line starts with a bullet or an item number ("- Linux", "2. Install it")."""
     return _LEADING_MARK.match(line.strip()) is not None
