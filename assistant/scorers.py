@@ -91,8 +91,13 @@ class LinearScorer:
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """One probability (0-1) per row."""
-        z = ((np.asarray(rows, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return logistic(rows, self.mean, self.scale, self.coef, self.intercept)
+
+
+def logistic(rows: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+    """A logistic regression's probability (0-1) for each row, its features standardised first."""
+    z = ((np.asarray(rows, dtype=np.float64) - mean) / scale) @ coef + intercept
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def load_linear(name: str, features: tuple[str, ...], folder: Path = WEIGHTS) -> LinearScorer:

@@ -50,7 +50,7 @@ def describe(work: Path, part: str) -> dict[str, Any]:
     in code (among its passages retrieved), or that the off-topic check refuses before either reading,
     are left out: the reading does not decide them."""
     from assistant.answer import Assistant
-    from assistant.answerability import default_stated_threshold, default_threshold, technical_row
+    from assistant.answerability import technical_row
     from assistant.settings import AssistantSettings
     from benchmarks.package_docs import HERE, PARTS, write_corpus
     from evaluation.testset import load_testset
@@ -75,12 +75,10 @@ def describe(work: Path, part: str) -> dict[str, Any]:
             evidence = assistant.evidence(case.question, case.question)
             if not evidence.code or not evidence.ranked or evidence.relevance < settings.min_evidence:
                 continue
-            read = evidence.readings
-            rows.append(technical_row(read, evidence.lacks_asked_kind)[0])
+            rows.append(technical_row(evidence.readings, evidence.lacks_asked_kind)[0])
             labels.append(case.answerable)
-            prose_refuses.append(
-                read.answerable < default_threshold() or read.stated < default_stated_threshold() or evidence.lacks_asked_kind
-            )
+            # With the reading off, the two checks decide, as they would without it.
+            prose_refuses.append(assistant.refusal(evidence) is not None)
     finally:
         collection.close()
     return {"rows": np.array(rows), "labels": np.array(labels, dtype=bool), "prose_refuses": np.array(prose_refuses)}
@@ -96,7 +94,9 @@ def fit(rows: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
 
 
 def probability(model: dict[str, Any], rows: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(((rows - model["mean"]) / model["scale"]) @ model["coef"] + model["intercept"])))
+    from assistant.scorers import logistic
+
+    return logistic(rows, model["mean"], model["scale"], model["coef"], model["intercept"])
 
 
 def train(parts: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], float, dict[str, Any]]:
