@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from click_default_group import DefaultGroup
@@ -117,14 +118,26 @@ def compare(run_a: Path, run_b: Path, as_json: bool) -> None:
         click.echo(f"- {case['id']}: {flips}")
 
 
+def _always(answer: Any, min_evidence: float) -> bool:
+    return True
+
+
+def _prose(answer: Any, min_evidence: float) -> bool:
+    return answer.technical is None and answer.evidence >= min_evidence
+
+
+def _technical(answer: Any, min_evidence: float) -> bool:
+    return answer.technical is not None and answer.evidence >= min_evidence
+
+
 # Each refusal threshold, the score of an answer it compares, and which answers it decides: the
 # off-topic check every answer; the two learned checks those the technical reading does not
 # decide, and it those whose best sentence's document names code; both only past the first.
 CALIBRATED = {
-    "min_evidence": ("evidence", lambda answer, min_evidence: True),
-    "min_answerable": ("answerability", lambda answer, min_evidence: answer.technical is None and answer.evidence >= min_evidence),
-    "min_stated": ("stated", lambda answer, min_evidence: answer.technical is None and answer.evidence >= min_evidence),
-    "min_technical": ("technical", lambda answer, min_evidence: answer.technical is not None and answer.evidence >= min_evidence),
+    "min_evidence": ("evidence", _always),
+    "min_answerable": ("answerability", _prose),
+    "min_stated": ("stated", _prose),
+    "min_technical": ("technical", _technical),
 }
 
 
