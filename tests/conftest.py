@@ -19,6 +19,7 @@ import pytest
 from index.collection import Collection
 from index.embedder import Embedder
 from index.settings import IndexSettings
+from ingest.settings import IngestSettings
 from ui.runtime import configure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +99,23 @@ def corpus_copy(tmp_path: Path) -> Path:
     for path in SAMPLE:
         shutil.copy(path, folder / path.name)
     return folder
+
+
+@contextlib.contextmanager
+def indexed(
+    folder: Path, embedder: Embedder, documents: dict[str, str], ingest: IngestSettings | None = None
+) -> Iterator[Collection]:
+    """A collection in `folder`/data of `documents` (file name: text), written to `folder`/docs and ingested."""
+    docs = folder / "docs"
+    docs.mkdir()
+    for name, text in documents.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    opened = Collection(IndexSettings(data_dir=folder / "data"), ingest, embedder=embedder)
+    try:
+        opened.ingest([docs])
+        yield opened
+    finally:
+        opened.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from assistant.features import analyse, asks_outright
 from assistant.span import best_phrase
 from index.embedder import Embedder
 from index.retrieve import Passage
+from tests.conftest import indexed
 
 TEXT = (
     "The Polish Academy of Sciences is a Polish state-sponsored institution of learning headquartered in Warsaw. "
@@ -203,15 +204,8 @@ def test_technical_documents_have_a_refusal_reading_of_their_own(tmp_path, embed
     from assistant.answer import Assistant
     from assistant.answerability import default_technical_threshold
     from assistant.settings import AssistantSettings
-    from index.collection import Collection
-    from index.settings import IndexSettings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "brisklog.md").write_text(BRISKLOG, encoding="utf-8")
-    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
-    try:
-        collection.ingest([docs])
+    with indexed(tmp_path, embedder, {"brisklog.md": BRISKLOG}) as collection:
         technical = Assistant(AssistantSettings(log_answers=False), collection.retriever)
         prose = Assistant(AssistantSettings(log_answers=False, min_technical=0.0), collection.retriever)
         for question in ("Under which license is brisklog released?", "Does brisklog support sending logs to syslog?"):
@@ -226,8 +220,6 @@ def test_technical_documents_have_a_refusal_reading_of_their_own(tmp_path, embed
             answer = technical.answer(question)
             assert not answer.refused and phrase in answer.text, question
             assert answer.technical is not None and answer.technical >= default_technical_threshold()
-    finally:
-        collection.close()
 
 
 def test_the_technical_reading_never_learned_from_the_parts_that_report_it() -> None:
@@ -250,25 +242,15 @@ def test_prose_beside_technical_documents_keeps_the_two_checks(tmp_path, embedde
     though passages of the README are retrieved beside it."""
     from assistant.answer import Assistant
     from assistant.settings import AssistantSettings
-    from index.collection import Collection
-    from index.settings import IndexSettings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "brisklog.md").write_text(BRISKLOG, encoding="utf-8")
-    (docs / "memo.txt").write_text(
+    memo_text = (
         "The harbour of Aktau reopens on 4 May after the dredging of the northern basin is complete.\n"
-        "Ferries to Baku resume the same week, and the log of every crossing is kept by the port office.\n",
-        encoding="utf-8",
+        "Ferries to Baku resume the same week, and the log of every crossing is kept by the port office.\n"
     )
-    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
-    try:
-        collection.ingest([docs])
+    with indexed(tmp_path, embedder, {"brisklog.md": BRISKLOG, "memo.txt": memo_text}) as collection:
         assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
         memo = assistant.answer("When does the harbour of Aktau reopen?")
         assert {p.source for p in memo.passages} == {"brisklog.md", "memo.txt"}
         assert not memo.refused and "4 May" in memo.text and memo.technical is None
         readme = assistant.answer("Which environment variable turns off brisklog's colours?")
         assert not readme.refused and readme.technical is not None
-    finally:
-        collection.close()

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer import REFUSAL
 from assistant.text import with_marker, with_opening_quote, without_open_quote, word_count
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, indexed
 
 CASES = [json.loads(line) for line in (CORPUS / "testsets" / "dev.jsonl").read_text().splitlines() if line.strip()]
 
@@ -313,15 +313,8 @@ def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_rele
     in, not the one the passage starts in, and asked which release, the answer says it."""
     from assistant.answer import Assistant
     from assistant.settings import AssistantSettings
-    from index.collection import Collection
-    from index.settings import IndexSettings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
-    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
-    try:
-        collection.ingest([docs])
+    with indexed(tmp_path, embedder, {"CHANGELOG.md": CHANGELOG}) as collection:
         assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
         answer = assistant.answer("In which release did the cache format switch from pickle to JSON?")
         assert not answer.refused and answer.passages[0].chunk == 0  # one passage, which starts before any release
@@ -335,8 +328,6 @@ def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_rele
         answer = assistant.answer("What does the --dry-run flag of the prune command do?")
         assert not answer.refused and not answer.text.startswith("2.2.0")
         assert [c.label for c in answer.citations if "--dry-run" in c.quote] == ["2.2.0 (2026-05-10) › Added"]
-    finally:
-        collection.close()
 
 
 QUILLPAD = """# quillpad
@@ -365,16 +356,9 @@ def test_a_line_introducing_a_sample_that_its_chunk_cuts_off_is_quoted_with_it(t
     quotes the line and the sample from the next chunk, which (chunks overlap) holds both."""
     from assistant.answer import Assistant
     from assistant.settings import AssistantSettings
-    from index.collection import Collection
-    from index.settings import IndexSettings
     from ingest.settings import IngestSettings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "quillpad.md").write_text(QUILLPAD, encoding="utf-8")
-    collection = Collection(IndexSettings(data_dir=tmp_path / "data"), IngestSettings(chunk_tokens=64, chunk_overlap=24), embedder=embedder)
-    try:
-        collection.ingest([docs])
+    with indexed(tmp_path, embedder, {"quillpad.md": QUILLPAD}, IngestSettings(chunk_tokens=64, chunk_overlap=24)) as collection:
         chunks = collection.catalog.document_chunks("quillpad.md")
         cut = next(c for c in chunks if c.text.endswith("point quillpad at a remote:"))
         assert "remote=" in chunks[cut.chunk_no + 1].text and "point quillpad at a remote:" in chunks[cut.chunk_no + 1].text
@@ -390,5 +374,3 @@ def test_a_line_introducing_a_sample_that_its_chunk_cuts_off_is_quoted_with_it(t
         # The last chunk of a document has no next one: next_passage says so.
         last = [p for p in collection.retriever.search("Then run quillpad init", 10) if p.chunk_no == len(chunks) - 1]
         assert last and collection.retriever.next_passage(last[0]) is None
-    finally:
-        collection.close()
