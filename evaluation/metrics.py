@@ -47,8 +47,20 @@ def token_f1(prediction: str, references: Sequence[str]) -> float:
 
 
 def contains(text: str, references: Sequence[str]) -> float:
+    """Whether the text holds a reference: as SQuAD compares them (normalised, whole words), or as
+    written, not inside a longer name.
+
+    SQuAD's normalisation deletes punctuation, which glues code together: "list(psutil.win_service_iter())"
+    becomes one word that "win_service_iter" is not. As written, a name counts where no letter, digit
+    or underscore goes on either side of it, and no ".1" or "-x" after it ("1.4" is not "1.4.0").
+    """
     normal = f" {normalize(text)} "
-    return float(any(normalize(r) and f" {normalize(r)} " in normal for r in references))
+    lowered = text.lower()
+    return float(any((normalize(r) and f" {normalize(r)} " in normal) or _written_in(r.strip().lower(), lowered) for r in references))
+
+
+def _written_in(reference: str, text: str) -> bool:
+    return bool(reference) and re.search(rf"(?<!\w){re.escape(reference)}(?!\w|[.-]\w)", text) is not None
 
 
 def retrieval_metrics(case: Case, passages: Sequence[dict[str, Any]]) -> dict[str, float]:

@@ -28,6 +28,17 @@ def test_squad_normalisation_and_scores() -> None:
     assert contains("Norwayish", ["Norway"]) == 0.0
 
 
+def test_a_name_in_code_is_held_where_it_is_written() -> None:
+    # SQuAD's normalisation glues "list(psutil.win_service_iter())" into one word.
+    assert contains("list(psutil.win_service_iter()) [1].", ["win_service_iter"]) == 1.0
+    assert contains("artist = fields.Nested(ArtistSchema())", ["fields.Nested"]) == 1.0
+    assert contains("os.environ['HF_HUB_OFFLINE'] = '1'", ["hf_hub_offline"]) == 1.0
+    # Not inside a longer name, nor a shorter version of the one written.
+    assert contains("Changed in 1.4.0.", ["1.4"]) == 0.0
+    assert contains("Use Pool.alloc_all() instead.", ["alloc"]) == 0.0
+    assert contains("a snake_case_name", ["case"]) == 0.0
+
+
 def test_a_refusal_never_holds_the_answer() -> None:
     # The refusal sentence ("The documents do not contain…") holds the word a reference may be.
     case = Case(id="x", question="Can the President vote?", reference_answers=["do not have voting rights", "not"])
