@@ -148,6 +148,8 @@ def _logit(p: float) -> float:
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 # Calendar dates, whose numbers count nothing: "12 and 13 November", "1 July 2009", "May 3, 2010",
 # "in 1990".
+# "1300+ plugins" is a count, though spaCy tags it a DATE and its number could be a year.
+_AT_LEAST = re.compile(r"\d\+")
 _CALENDAR = re.compile(
     rf"\b{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\s+(?:{MONTHS})\b(?:,?\s+\d{{4}})?"
     rf"|\b(?:{MONTHS})\s+{_DAY}(?:\s*(?:-|–|and|to)\s*{_DAY})?\b(?:,?\s+\d{{4}})?"
@@ -193,7 +195,11 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
         # A count or an amount is not in a calendar date: "On 12 and 13 November" says nothing of
         # how many came. Durations ("three years") still count.
         dates = [m.span() for m in _CALENDAR.finditer(text)]
-        dates += [(e.start_char, e.end_char) for e in ents if e.label_ in ("DATE", "TIME") and DATE.search(e.text)]
+        dates += [
+            (e.start_char, e.end_char)
+            for e in ents
+            if e.label_ in ("DATE", "TIME") and DATE.search(e.text) and not _AT_LEAST.search(e.text)
+        ]
         for start, end in dates:
             text = text[:start] + " " * (end - start) + text[end:]
         if type_match(kind, text, set(asked.words)):

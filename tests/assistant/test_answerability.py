@@ -97,6 +97,9 @@ def test_only_questions_asking_outright_for_a_date_or_a_number_are_checked_for_o
     assert asks_outright("What is it called when people rebel against unfair laws?") is None
     assert asks_outright("When a pathogen is eaten, which vesicle traps it?") is None
     assert asks_outright("Who founded the academy?") is None
+    # "date" naming the kind of thing asked for.
+    assert asks_outright("What date format does the parser expect?") is None
+    assert asks_outright("What date did the project start?") == "date"
 
 
 def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedder: Embedder) -> None:
@@ -130,6 +133,8 @@ def test_a_calendar_date_is_no_count(embedder: Embedder) -> None:
     assert not lacks("How many experts attended the workshop in Tashkent?", text.replace("\n", " "))
     assert not lacks("How many days did the workshop in Tashkent last?", "The workshop in Tashkent lasted two days.")
     assert not lacks("How many experts attended the workshop in Tashkent?", "In 2025 the workshop in Tashkent had a crowd of 1500.")
+    # spaCy tags "1300+" a DATE; it is a count.
+    assert not lacks("Roughly how many plugins does the workshop list?", "The workshop lists over 1300+ plugins.")
 
 
 def test_a_version_the_readme_never_gives_is_refused(embedder: Embedder) -> None:
