@@ -46,6 +46,13 @@ KIND_CODES = {None: 0, "number": 1, "date": 2, "name": 3, "place": 4, "identifie
 PREFIX_MATCH = 5
 
 
+# "What date format…", "Which date parser…": the date names the kind of thing asked for, not the answer.
+_NOT_A_MODIFIER = (
+    r"(?!\s+(?:format|string|type|field|column|object|class|pars|librar|module|function|method|option|setting|"
+    r"argument|parameter|pattern|style|locale|unit)\w*)"
+)
+
+
 def answer_type(question: str) -> str | None:
     """The kind of fact asked for: number, date, name (person or organisation), place, a name in code
     ("identifier"), or None."""
@@ -54,7 +61,7 @@ def answer_type(question: str) -> str | None:
         return "identifier"
     if re.search(r"\bhow (many|much|long|often|old|far|large|big|tall|high)\b|\bwhat (share|percentage|proportion|number|amount)\b", q):
         return "number"
-    if re.search(r"\bwhen\b|\b(what|which|on what|in what) (date|year|month|day|century|decade|period)\b", q):
+    if re.search(rf"\bwhen\b|\b(what|which|on what|in what) (date|year|month|day|century|decade|period)\b{_NOT_A_MODIFIER}", q):
         return "date"
     if re.search(r"\bwho\b|\bwhose\b|\bwhom\b", q):
         return "name"
@@ -90,7 +97,7 @@ _BUILTINS = frozenset(dir(builtins))
 # where "when" opens a clause.
 _ASKS_TIME = re.compile(
     r"^\W*when\s+(did|was|were|is|are|do|does|will|would|has|have|had|can|could|should|must|might)\b"
-    r"|\b(what|which) (date|year|month|day|century|decade)\b",
+    rf"|\b(what|which) (date|year|month|day|century|decade)\b{_NOT_A_MODIFIER}",
     re.IGNORECASE,
 )
 _ASKS_QUANTITY = re.compile(

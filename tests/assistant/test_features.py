@@ -35,6 +35,7 @@ def test_the_kind_of_answer_and_the_focus_of_a_question() -> None:
     assert answer_type("When I parse 'December 2015', which setting gives the 31st?") == "identifier"
     assert answer_type("What option do I add so that it shows how many rows each table has?") == "identifier"
     assert answer_type("What did Tesla attribute the signals to?") is None  # a verb, not a noun
+    assert answer_type("What date format does the log use?") is None  # the date names the kind, not the answer
     # The focus runs from the wh-word to the context ("the Astana meeting").
     assert focus_terms("Which countries funded the Astana meeting?") == ["countri", "fund"]
     assert focus_terms("Who opened the workshop in Tashkent?") == ["open"]
