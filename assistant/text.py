@@ -141,14 +141,16 @@ def word_count(text: str) -> int:
 
 
 _CLOSING = re.compile(r"([.!?…][\"”’')\]]*)$")
+# A string closed inside a call or a list: code ("print('Done!')"), whose string the marker must not enter.
+_CLOSES_A_LITERAL = re.compile(r"[\"'][)\]]")
 
 
 def with_marker(sentence: str, n: int) -> str:
     """`sentence` cited as [n], the marker inside the closing punctuation: "Text [1].". A sentence
-    without one (a heading, a list item) gets a full stop, so that the next does not run on."""
+    without one (a heading, a list item, a line of code) gets a full stop, so that the next does not run on."""
     sentence = sentence.rstrip()
     match = _CLOSING.search(sentence)
-    if match is None:
+    if match is None or _CLOSES_A_LITERAL.search(match.group(1)):
         return f"{sentence.rstrip(':;,')} [{n}]."
     return f"{sentence[: match.start()]} [{n}]{match.group(1)}"
 

@@ -192,6 +192,9 @@ def test_quoted_headings_and_list_items_end_before_the_next_sentence() -> None:
     assert with_marker("The meetings covered:", 1) == "The meetings covered [1]."
     assert with_marker("It ended in 2025.", 1) == "It ended in 2025 [1]."
     assert with_marker('She said "not yet."', 3) == 'She said "not yet [3]."'
+    # Never inside a string of code.
+    assert with_marker("print('Cannot guess file type!')", 3) == "print('Cannot guess file type!') [3]."
+    assert with_marker('names = ["a.", "b."]', 1) == 'names = ["a.", "b."] [1].'
     assert without_open_quote('"Yes," she said.') == '"Yes," she said.'
     assert without_open_quote("“Electronic evidence plays a role.") == "Electronic evidence plays a role."
     assert with_opening_quote("Without these principles”, he said, “justice fails”.") == (
