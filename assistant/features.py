@@ -116,6 +116,8 @@ _ASKS_VERSION = re.compile(
     r" (?:release|version)s?\b(?! of\b)",
     re.IGNORECASE,
 )
+# "How do I…", "How can we…": asks for a way to do something.
+_ASKS_HOW_TO = re.compile(r"\bhow (?:do|can|should|could|would) (?:i|we)\b", re.IGNORECASE)
 # A question about what is required rather than about when something happened.
 _REQUIREMENT = re.compile(r"\b(minimum|minimal|oldest|lowest|required|requires?|supported|compatible)\b", re.IGNORECASE)
 # What happens in a release: "In which release did…", "Which version added…".
@@ -130,8 +132,9 @@ _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
 def asks_version(question: str) -> bool:
-    """The question asks which version or release, of the package or of what it needs."""
-    return bool(_ASKS_VERSION.search(question))
+    """The question asks which version or release, of the package or of what it needs; not how to
+    find one out ("How can I check which version is installed?")."""
+    return bool(_ASKS_VERSION.search(question)) and not _ASKS_HOW_TO.search(question)
 
 
 def asks_when_or_release(question: str) -> bool:

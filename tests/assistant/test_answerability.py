@@ -161,6 +161,8 @@ def test_a_version_the_readme_never_gives_is_refused(embedder: Embedder) -> None
     # Not a question about a version: "version of" names something else, "release" here is a verb.
     assert not lacks("What version of the manual covers macOS?", text.split("\n")[0])
     assert not lacks("What does tidecache release when it closes?", text.split("\n")[0])
+    # Asks how to find the version out: the answer is a command, not a number.
+    assert not lacks("How can I check which tidecache version is installed?", text.split("\n")[0])
 
 
 def test_names_in_code_tell_technical_evidence_from_prose() -> None:
