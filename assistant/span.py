@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.features import KIND_CODES, WH_CODES, Asked, code_names, matches
+from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asks_version, code_names, matches
 from assistant.scorers import scorer
 from assistant.text import content_terms
 from index.keywords import stopwords
@@ -248,7 +248,9 @@ def best_phrase(asked: Asked, text: str) -> Found:
     order = np.argsort(-scores, kind="stable")
     runner_up = scores[order[1]] if len(order) > 1 else scores[order[0]] - 10.0
     best = found[order[0]]
-    if asks_for_several(question):
+    if asks_version(asked.question):  # before a list: "Which Python versions…" asks for "3.9-3.12"
+        best = version(asked, text, best)
+    elif asks_for_several(question):
         best = whole_list(sentence, best)
     elif asks_for_words(question):
         best = quotation(text, best)
@@ -271,6 +273,20 @@ def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
         return phrase
     name = found[0]
     return Phrase(name.group(0), name.start(), name.end(), phrase.features)
+
+
+# A version as a README gives one: "3.2.9", "v1.7.0", "3.9+", a range "3.9-3.12".
+_VERSION_GIVEN = re.compile(rf"{VERSION.pattern}\+?(?:\s*[-–]\s*{VERSION.pattern}\+?)?", re.IGNORECASE)
+
+
+def version(asked: Asked, text: str, phrase: Phrase) -> Phrase:
+    """For "Which Cython version…", "What is the minimum Python version…": the first version the
+    sentence gives that the question does not ("3.2.9", "3.9-3.12"); the phrase as it is without one."""
+    named = {m.group(0).lower().lstrip("v") for m in VERSION.finditer(asked.question)}
+    for found in _VERSION_GIVEN.finditer(text):
+        if VERSION.match(found.group(0)).group(0).lower().lstrip("v") not in named:  # type: ignore[union-attr]
+            return Phrase(found.group(0), found.start(), found.end(), phrase.features)
+    return phrase
 
 
 def asks_for_several(doc: Doc) -> bool:

@@ -189,3 +189,17 @@ def test_a_question_asking_for_a_name_in_code_gets_that_name() -> None:
     found = best_phrase(asked, sentence)
     assert found.phrase is not None and found.phrase.text == "SetOperationException"
     assert sentence[found.phrase.start : found.phrase.end] == "SetOperationException"
+
+
+def test_a_question_asking_for_a_version_gets_the_version_given() -> None:
+    """The model marked "use" in "Wheels for Python 3.8/3.9 use Cython 3.2.9", and "3.9" of a range."""
+
+    def phrase(question: str, sentence: str) -> str | None:
+        found = best_phrase(analyse(question), sentence)
+        assert found.phrase is None or sentence[found.phrase.start : found.phrase.end] == found.phrase.text
+        return None if found.phrase is None else found.phrase.text
+
+    # Not the versions the question names.
+    assert phrase("Which Cython version were the 6.2.0 wheels for Python 3.8 and 3.9 built with?", "Wheels for Python 3.8/3.9 use Cython 3.2.9.") == "3.2.9"
+    assert phrase("Which Python versions is the package tested against?", "The package is tested with Python versions 3.9-3.12.") == "3.9-3.12"
+    assert phrase("What is the minimum Python version it needs?", "It requires Python 3.10+ on Linux.") == "3.10+"
