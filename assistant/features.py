@@ -131,6 +131,12 @@ VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
 _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
+def asks_how_to(question: str) -> bool:
+    """The question asks for a way to do something ("How do I…", "How can we…"); in a README the
+    answer is mostly a name in code: a call, a command, a setting."""
+    return bool(_ASKS_HOW_TO.search(question))
+
+
 def asks_version(question: str) -> bool:
     """The question asks which version or release, of the package or of what it needs; not how to
     find one out ("How can I check which version is installed?")."""

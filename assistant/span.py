@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asks_version, code_names, matches
+from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asks_how_to, asks_version, code_names, matches
 from assistant.scorers import scorer
 from assistant.text import content_terms
 from index.keywords import stopwords
@@ -258,7 +258,7 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = doer(sentence, verb, best)
     elif (name := asks_what_is(question)) is not None:
         best = description(sentence, name, best)
-    elif asked.kind == "identifier":
+    elif asked.kind == "identifier" or asks_how_to(asked.question):
         best = code_name(asked, text, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
