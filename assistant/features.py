@@ -191,12 +191,35 @@ def focus_terms(question: str) -> list[str]:
     return focus
 
 
-def code_names(text: str, question_words: set[str] | frozenset[str]) -> list[re.Match[str]]:
-    """The names in code that `text` holds and the question does not (all of a name's words in it)."""
-    return [
-        m for m in IDENTIFIER.finditer(text)
-        if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0) not in _BUILTINS
-    ]
+# The form of the name in code a question asks for, by what it calls it: "Which exception…" asks for
+# "SetOperationException", "Which environment variable…" for "OLLAMA_API_KEY", "Which flag…" for
+# "--counts", "Which argument…" for "reconnect=5" or "--port", "Which function…" for a call.
+_FORMS = (
+    (re.compile(r"exception|error", re.I), re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b")),
+    (re.compile(r"environment variable|env var", re.I), re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")),
+    (re.compile(r"flag", re.I), re.compile(r"(?<![\w-])--?[a-z][\w-]*")),
+    (re.compile(r"argument|parameter|keyword", re.I), re.compile(r"\b[a-z_]\w*(?=\s?=(?!=))|(?<![\w-])--[a-z][\w-]*")),
+    (re.compile(r"function|method", re.I), re.compile(r"\b[A-Za-z_][\w.]*(?=\()")),
+    (re.compile(r"class", re.I), re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")),
+)
+
+
+def asked_form(question: str) -> re.Pattern[str] | None:
+    """What the name in code asked for looks like, when the question says ("Which exception…"); else None."""
+    match = _ASKS_IDENTIFIER.search(question)
+    if match is None:
+        return None
+    return next((form for asked, form in _FORMS if asked.fullmatch(match.group(2))), None)
+
+
+def code_names(text: str, question_words: set[str] | frozenset[str], form: re.Pattern[str] | None = None) -> list[re.Match[str]]:
+    """The names in code that `text` holds and the question does not (all of a name's words in it);
+    those of the `form` asked for when it holds any."""
+
+    def new(found: Iterable[re.Match[str]]) -> list[re.Match[str]]:
+        return [m for m in found if not all(w.lower() in question_words for w in words(m.group(0))) and m.group(0) not in _BUILTINS]
+
+    return (new(form.finditer(text)) if form is not None else []) or new(IDENTIFIER.finditer(text))
 
 
 def holds_code(texts: Iterable[str]) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asks_how_to, asks_version, code_names, matches
+from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asked_form, asks_how_to, asks_version, code_names, matches
 from assistant.scorers import scorer
 from assistant.text import content_terms
 from index.keywords import stopwords
@@ -264,15 +264,23 @@ def best_phrase(asked: Asked, text: str) -> Found:
 
 
 def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
-    """For "Which flag…", "What option do I add…": the first name in code that the sentence holds
-    and the question does not ("--counts", "SetOperationException"); the phrase as it is without
-    one. The model learned its phrases from encyclopaedic prose and marks a noun beside such a
-    name, not the name."""
-    found = code_names(text, asked.words)
+    """For "Which flag…", "What option do I add…", "How do I…": the name in code that the sentence
+    holds and the question does not, of the form asked for ("--counts" for a flag,
+    "SetOperationException" for an exception), the one sharing most words with the question, else
+    the first; the phrase as it is without one. The model learned its phrases from encyclopaedic
+    prose and marks a noun beside such a name, not the name."""
+    found = code_names(text, asked.words, asked_form(asked.question))
     if not found:
         return phrase
-    name = found[0]
+    terms = set(asked.terms)
+    name = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group(0)))))
     return Phrase(name.group(0), name.start(), name.end(), phrase.features)
+
+
+def _name_words(name: str) -> str:
+    """The words of a name in code: "--enable-tables" "enable tables", "read_gzip_json" "read gzip json",
+    "UnsupportedFormatError" "Unsupported Format Error"."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", re.sub(r"[\W_]+", " ", name)).strip()
 
 
 # A version as a README gives one: "3.2.9", "v1.7.0", "3.9+", a range "3.9-3.12".

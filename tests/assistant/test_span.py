@@ -211,3 +211,15 @@ def test_a_question_asking_how_to_do_something_gets_the_name_in_code() -> None:
     sentence = "You should set the OAUTHLIB_INSECURE_TRANSPORT environment variable when testing over plain http."
     found = best_phrase(asked, sentence)
     assert found.phrase is not None and found.phrase.text == "OAUTHLIB_INSECURE_TRANSPORT"
+
+
+def test_the_name_in_code_is_of_the_form_asked_for_and_shares_the_question_s_words() -> None:
+    def name(question: str, sentence: str) -> str | None:
+        found = best_phrase(analyse(question), sentence)
+        return None if found.phrase is None else found.phrase.text
+
+    # An exception is named "…Error" or "…Exception"; an environment variable in capitals.
+    assert name("What exception does httpx-sse raise when the content type is wrong?", "Use iter_sse() to read events; it raises SSEError when the content type is wrong.") == "SSEError"
+    assert name("Which environment variable should hold my API key?", "client = Client(headers={'Authorization': os.environ.get('OLLAMA_API_KEY')})") == "OLLAMA_API_KEY"
+    # Of two flags, the one the question describes.
+    assert name("Which flag turns on table parsing in the CLI?", "Run markdown-it -h for help, or markdown-it --enable-tables README.md to parse tables.") == "--enable-tables"
