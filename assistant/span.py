@@ -287,14 +287,29 @@ def _name_words(name: str) -> str:
 _VERSION_GIVEN = re.compile(rf"{VERSION.pattern}\+?(?:\s*[-–]\s*{VERSION.pattern}\+?)?", re.IGNORECASE)
 
 
+# What a version is asked of: the word before "version" or "release" ("Which PyTorch version…").
+_VERSION_OF = re.compile(r"([\w.-]+)\s+(?:version|release)s?\b", re.IGNORECASE)
+_NOT_A_THING = frozenset({"which", "what", "the", "a", "minimum", "oldest", "latest", "newest", "first", "last", "earliest", "supported", "required"})
+
+
 def version(asked: Asked, text: str, phrase: Phrase) -> Phrase:
-    """For "Which Cython version…", "What is the minimum Python version…": the first version the
-    sentence gives that the question does not ("3.2.9", "3.9-3.12"); the phrase as it is without one."""
+    """For "Which Cython version…", "What is the minimum Python version…": the version the sentence
+    gives that the question does not ("3.2.9", "3.9-3.12"), the first written after the name of what
+    the question asks the version of, else the first; the phrase as it is without one."""
     named = {m.group(0).lower().lstrip("v") for m in VERSION.finditer(asked.question)}
-    for found in _VERSION_GIVEN.finditer(text):
-        if VERSION.match(found.group(0)).group(0).lower().lstrip("v") not in named:  # type: ignore[union-attr]
-            return Phrase(found.group(0), found.start(), found.end(), phrase.features)
-    return phrase
+    given = [
+        found for found in _VERSION_GIVEN.finditer(text)
+        if VERSION.match(found.group(0)).group(0).lower().lstrip("v") not in named  # type: ignore[union-attr]
+    ]
+    if not given:
+        return phrase
+    # The version of the thing asked about: "Which PyTorch version…" wants "PyTorch 2.2+", not "Python 3.10+".
+    thing = _VERSION_OF.search(asked.question)
+    if thing is not None and thing.group(1).lower() not in _NOT_A_THING:
+        name = thing.group(1).lower()
+        given = [g for g in given if name in text[max(0, g.start() - len(name) - 4) : g.start()].lower()] or given
+    found = given[0]
+    return Phrase(found.group(0), found.start(), found.end(), phrase.features)
 
 
 def asks_for_several(doc: Doc) -> bool:

@@ -203,6 +203,8 @@ def test_a_question_asking_for_a_version_gets_the_version_given() -> None:
     assert phrase("Which Cython version were the 6.2.0 wheels for Python 3.8 and 3.9 built with?", "Wheels for Python 3.8/3.9 use Cython 3.2.9.") == "3.2.9"
     assert phrase("Which Python versions is the package tested against?", "The package is tested with Python versions 3.9-3.12.") == "3.9-3.12"
     assert phrase("What is the minimum Python version it needs?", "It requires Python 3.10+ on Linux.") == "3.10+"
+    # The version of what the question asks about.
+    assert phrase("Which PyTorch version is recommended?", "We recommend Python 3.10+, PyTorch 2.2+ and transformers v4.41.0+.") == "2.2+"
 
 
 def test_a_question_asking_how_to_do_something_gets_the_name_in_code() -> None:
