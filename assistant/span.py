@@ -258,6 +258,8 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = doer(sentence, verb, best)
     elif (name := asks_what_is(question)) is not None:
         best = description(sentence, name, best)
+    elif _ABOUT_INSTALLING.search(asked.question) and (spec := extras(asked, text)) is not None:
+        best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
     elif asked.kind == "identifier" or asks_how_to(asked.question):
         best = code_name(asked, text, best)
     return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
@@ -275,6 +277,17 @@ def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
     terms = set(asked.terms)
     name = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group(0)))))
     return Phrase(name.group(0), name.start(), name.end(), phrase.features)
+
+
+# A question about what to install ("What pip command installs…", "How do I install it with every
+# extra?"), whose answer a README writes as a requirement with extras: "fsspec[full]", "smart_open[all]".
+_ABOUT_INSTALLING = re.compile(r"\b(?:pip|installs?|installing|extras?)\b", re.IGNORECASE)
+_EXTRAS = re.compile(r"(?<![\w.-])[A-Za-z][\w.-]*\[[\w.-]+(?:,\s?[\w.-]+)*\]")
+
+
+def extras(asked: Asked, text: str) -> re.Match[str] | None:
+    """The first requirement with extras in `text` that the question does not name ("pypdf[crypto]")."""
+    return next((m for m in _EXTRAS.finditer(text) if m.group(0).lower() not in asked.question.lower()), None)
 
 
 def _name_words(name: str) -> str:

@@ -225,3 +225,13 @@ def test_the_name_in_code_is_of_the_form_asked_for_and_shares_the_question_s_wor
     assert name("Which environment variable should hold my API key?", "client = Client(headers={'Authorization': os.environ.get('OLLAMA_API_KEY')})") == "OLLAMA_API_KEY"
     # Of two flags, the one the question describes.
     assert name("Which flag turns on table parsing in the CLI?", "Run markdown-it -h for help, or markdown-it --enable-tables README.md to parse tables.") == "--enable-tables"
+
+
+def test_a_question_about_what_to_install_gets_the_requirement_with_its_extras() -> None:
+    # spaCy cuts "cloudpathlib[s3,gs,azure]" at a comma; the model marked "uv" beside "transformers[torch]".
+    for question, sentence, spec in [
+        ("What pip command installs cloudpathlib with the SDKs for S3, GCS and Azure?", "pip install cloudpathlib[s3,gs,azure]", "cloudpathlib[s3,gs,azure]"),
+        ("Which pip extra installs Transformers together with PyTorch?", "Install with uv or pip: pip install 'transformers[torch]'", "transformers[torch]"),
+    ]:
+        found = best_phrase(analyse(question), sentence)
+        assert found.phrase is not None and found.phrase.text == spec
