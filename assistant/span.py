@@ -262,7 +262,24 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
     elif asked.kind == "identifier" or asks_how_to(asked.question):
         best = code_name(asked, text, best)
-    return Found(best, float(scores[order[0]]), float(scores[order[0]] - runner_up))
+    return Found(with_unit(text, best), float(scores[order[0]]), float(scores[order[0]] - runner_up))
+
+
+# Units a size or a duration is given in; a number without its unit, or a unit without its number,
+# does not say how much ("30 MB", "~90MB", "10 s").
+_UNIT = r"(?:bytes|[KMGT]i?B|ms|µs|ns|s)"
+_NUMBER_ALONE = re.compile(r"[~≈]?\d[\d,.]*")
+_UNIT_AFTER = re.compile(rf"\s?{_UNIT}\b")
+_NUMBER_BEFORE = re.compile(r"[~≈]?\d[\d,.]*\s?$")
+
+
+def with_unit(text: str, phrase: Phrase) -> Phrase:
+    """The phrase with the unit after its number, or the number before its unit."""
+    if _NUMBER_ALONE.fullmatch(phrase.text) and (unit := _UNIT_AFTER.match(text, phrase.end)):
+        return Phrase(text[phrase.start : unit.end()], phrase.start, unit.end(), phrase.features)
+    if re.fullmatch(_UNIT, phrase.text) and (number := _NUMBER_BEFORE.search(text[: phrase.start])):
+        return Phrase(text[number.start() : phrase.end], number.start(), phrase.end, phrase.features)
+    return phrase
 
 
 def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from assistant.features import analyse
 from assistant.span import (
-    NOTHING, SPAN_FEATURES, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates,
-    feature_matrix, parse, phrases,
+    NOTHING, SPAN_FEATURES, Phrase, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates,
+    feature_matrix, parse, phrases, with_unit,
 )
 
 if TYPE_CHECKING:
@@ -235,3 +235,12 @@ def test_a_question_about_what_to_install_gets_the_requirement_with_its_extras()
     ]:
         found = best_phrase(analyse(question), sentence)
         assert found.phrase is not None and found.phrase.text == spec
+
+
+def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
+    text = "It caps requests at 30 MB, ships weights of ~90MB and leaks every 10 s."
+    for alone, whole in [("MB", "30 MB"), ("~90", "~90MB"), ("10", "10 s")]:
+        at = text.index(alone)
+        assert with_unit(text, Phrase(alone, at, at + len(alone), ())).text == whole
+    at = text.index("requests")
+    assert with_unit(text, Phrase("requests", at, at + 8, ())).text == "requests"
