@@ -262,7 +262,14 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
     elif asked.kind == "identifier" or asks_how_to(asked.question):
         best = code_name(asked, text, best)
-    return Found(with_unit(text, best), float(scores[order[0]]), float(scores[order[0]] - runner_up))
+    return Found(_stripped(with_unit(text, best)), float(scores[order[0]]), float(scores[order[0]] - runner_up))
+
+
+def _stripped(phrase: Phrase) -> Phrase:
+    """The phrase without the line break or spaces spaCy took in at its ends."""
+    start = phrase.start + len(phrase.text) - len(phrase.text.lstrip())
+    text = phrase.text.strip()
+    return Phrase(text, start, start + len(text), phrase.features) if text else phrase
 
 
 # Units a size or a duration is given in; a number without its unit, or a unit without its number,
