@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -231,6 +231,11 @@ class Assistant:
         # The best sentence as the answer quotes it (with the lines it introduces).
         first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
         lacks = first is not None and lacks_asked_kind(asked, first, passages)
+        introduced = first.sentence.text[len(ranked[0].sentence.text) :] if first is not None else ""
+        if self.settings.answer_spans and "\n" in introduced:
+            # The answer phrase is looked for in the lines the sentence introduces too: "Install the
+            # extra:" gives its command only in the next line. Its score, which the checks read, stays the sentence's.
+            found = replace(found, phrase=best_phrase(asked, first.sentence.text).phrase or found.phrase)
         # Technical evidence: the document of the best sentence names things in code (among its
         # passages retrieved), whatever else the collection holds.
         quoted_from = passages[ranked[0].passage].doc_id if ranked else None

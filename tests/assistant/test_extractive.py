@@ -377,3 +377,36 @@ def test_a_line_introducing_a_sample_that_its_chunk_cuts_off_is_quoted_with_it(t
         # The last chunk of a document has no next one: next_passage says so.
         last = [p for p in collection.retriever.search("Then run quillpad init", 10) if p.chunk_no == len(chunks) - 1]
         assert last and collection.retriever.next_passage(last[0]) is None
+
+
+TIDECRYPT = """# tidecrypt
+
+tidecrypt reads and writes encrypted archives.
+
+## Installation
+
+tidecrypt itself has no dependencies. For AES encryption and decryption, install the extra dependencies:
+
+pip install tidecrypt[crypto]
+
+## Usage
+
+Open an archive with tidecrypt.open(path) and read its members one by one.
+"""
+
+
+def test_the_answer_phrase_may_be_in_the_line_the_best_sentence_introduces(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Asked what to install, the best sentence says "install the extra dependencies:" and the next
+    line gives them: the phrase marked is the requirement, in the quote, at its place in the document."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+
+    with indexed(tmp_path, embedder, {"tidecrypt.md": TIDECRYPT}) as collection:
+        assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        answer = assistant.answer("What do I need to install to use AES encryption with tidecrypt?")
+        assert not answer.refused and answer.answer_span is not None, answer
+        span, (citation,) = answer.answer_span, answer.citations
+        assert span.text == "tidecrypt[crypto]" and span.citation == citation.n
+        # At its place in the document's text, inside the quote.
+        assert citation.quote_start is not None and span.start is not None and span.end is not None
+        assert citation.quote[span.start - citation.quote_start : span.end - citation.quote_start] == "tidecrypt[crypto]"
