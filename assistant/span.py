@@ -280,8 +280,16 @@ _UNIT_AFTER = re.compile(rf"\s?{_UNIT}\b")
 _NUMBER_BEFORE = re.compile(r"[~≈]?\d[\d,.]*\s?$")
 
 
+# "Apache License Version 2.0": a phrase ending on the word that a number completes.
+_NUMBERED = re.compile(r"(?:version|release|licen[cs]e)$", re.IGNORECASE)
+_NUMBER_AFTER = re.compile(r"\s\d+(?:\.\d+)*\b")
+
+
 def with_unit(text: str, phrase: Phrase) -> Phrase:
-    """The phrase with the unit after its number, or the number before its unit."""
+    """The phrase with the unit after its number, the number before its unit, or the number after
+    "Version" ("Apache License Version 2.0")."""
+    if _NUMBERED.search(phrase.text) and (number := _NUMBER_AFTER.match(text, phrase.end)):
+        return Phrase(text[phrase.start : number.end()], phrase.start, number.end(), phrase.features)
     if _NUMBER_ALONE.fullmatch(phrase.text) and (unit := _UNIT_AFTER.match(text, phrase.end)):
         return Phrase(text[phrase.start : unit.end()], phrase.start, unit.end(), phrase.features)
     if re.fullmatch(_UNIT, phrase.text) and (number := _NUMBER_BEFORE.search(text[: phrase.start])):

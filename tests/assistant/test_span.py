@@ -244,3 +244,7 @@ def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
         assert with_unit(text, Phrase(alone, at, at + len(alone), ())).text == whole
     at = text.index("requests")
     assert with_unit(text, Phrase("requests", at, at + 8, ())).text == "requests"
+    # A licence's version completes its name.
+    text = "It is released under the Apache License Version 2.0."
+    at = text.index("Apache")
+    assert with_unit(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
