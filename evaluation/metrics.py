@@ -50,9 +50,11 @@ def contains(text: str, references: Sequence[str]) -> float:
     """Whether the text holds a reference: as SQuAD compares them (normalised, whole words), or as
     written, not inside a longer name.
 
-    SQuAD's normalisation deletes punctuation, which glues code together: "list(psutil.win_service_iter())"
-    becomes one word that "win_service_iter" is not. As written, a name counts where no letter, digit
-    or underscore goes on either side of it, and no ".1" or "-x" after it ("1.4" is not "1.4.0").
+    SQuAD's normalisation deletes punctuation, which glues words together: "list(psutil.win_service_iter())"
+    becomes one word that "win_service_iter" is not, "61-yard" one that "61" is not. As written, a
+    reference counts where no letter, digit or underscore goes on either side of it; not after a
+    hyphen ("violent" is not in "non-violent"), nor before ".1" ("1.4" is not "1.4.0"), nor, when it
+    has a hyphen of its own, before "-x" ("markdown-it" is not "markdown-it-py").
     """
     normal = f" {normalize(text)} "
     lowered = text.lower()
@@ -60,7 +62,8 @@ def contains(text: str, references: Sequence[str]) -> float:
 
 
 def _written_in(reference: str, text: str) -> bool:
-    return bool(reference) and re.search(rf"(?<!\w){re.escape(reference)}(?!\w|[.-]\w)", text) is not None
+    after = r"(?!\w|[.-]\w)" if "-" in reference else r"(?!\w|\.\w)"
+    return bool(reference) and re.search(rf"(?<!\w)(?<!\w-){re.escape(reference)}{after}", text) is not None
 
 
 def retrieval_metrics(case: Case, passages: Sequence[dict[str, Any]]) -> dict[str, float]:

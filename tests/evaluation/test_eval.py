@@ -37,6 +37,10 @@ def test_a_name_in_code_is_held_where_it_is_written() -> None:
     assert contains("Changed in 1.4.0.", ["1.4"]) == 0.0
     assert contains("Use Pool.alloc_all() instead.", ["alloc"]) == 0.0
     assert contains("a snake_case_name", ["case"]) == 0.0
+    # "61-yard" is glued into one word too; "non-violent" is not "violent", "markdown-it-py" not "markdown-it".
+    assert contains("Norwood's 61-yard punt return set a record.", ["61"]) == 1.0
+    assert contains("It was a non-violent protest.", ["violent"]) == 0.0
+    assert contains("Install markdown-it-py.", ["markdown-it"]) == 0.0
 
 
 def test_a_refusal_never_holds_the_answer() -> None:
