@@ -232,9 +232,11 @@ class Assistant:
         first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
         lacks = first is not None and lacks_asked_kind(asked, first, passages)
         introduced = first.sentence.text[len(ranked[0].sentence.text) :] if first is not None else ""
-        if self.settings.answer_spans and "\n" in introduced:
+        if self.settings.answer_spans and "\n" in introduced and asked.kind != "name":
             # The answer phrase is looked for in the lines the sentence introduces too: "Install the
-            # extra:" gives its command only in the next line. Its score, which the checks read, stays the sentence's.
+            # extra:" gives its command only in the next line. Its score, which the checks read, stays
+            # the sentence's. (A who-question's quote is joined with the sentence naming its speaker,
+            # which may start the next paragraph: not lines it introduces.)
             found = replace(found, phrase=best_phrase(asked, first.sentence.text).phrase or found.phrase)
         # Technical evidence: the document of the best sentence names things in code (among its
         # passages retrieved), whatever else the collection holds.
