@@ -100,7 +100,9 @@ def contains_word(haystack: str, needle: str) -> bool:
 
 
 def strip_markers(text: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+    """The text without its citation markers (and the space before each): "Text [1]." is "Text."; the
+    text's own spacing stays ("a local ./mlruns directory")."""
+    return _MARKER.sub("", text).strip()
 
 
 def markers(text: str) -> list[int]:

@@ -43,6 +43,13 @@ def test_a_name_in_code_is_held_where_it_is_written() -> None:
     assert contains("Install markdown-it-py.", ["markdown-it"]) == 0.0
 
 
+
+def test_an_answer_is_scored_without_its_markers_and_with_its_own_spacing() -> None:
+    case = Case(id="x", question="Where does the tracking API write?", reference_answers=["local ./mlruns directory"])
+    answer = Answer(question=case.question, text="It writes into a local ./mlruns directory [1]. Nowhere else [2].", refused=False)
+    assert case_metrics(case, answer, [], None)["contains_answer"] == 1.0
+
+
 def test_a_refusal_never_holds_the_answer() -> None:
     # The refusal sentence ("The documents do not contain…") holds the word a reference may be.
     case = Case(id="x", question="Can the President vote?", reference_answers=["do not have voting rights", "not"])
