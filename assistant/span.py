@@ -262,7 +262,7 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
     elif asked.kind == "identifier" or asks_how_to(asked.question):
         best = code_name(asked, text, best)
-    return Found(_stripped(with_unit(text, best)), float(scores[order[0]]), float(scores[order[0]] - runner_up))
+    return Found(_stripped(completed(text, best)), float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
 def _stripped(phrase: Phrase) -> Phrase:
@@ -278,16 +278,14 @@ _UNIT = r"(?:bytes|[KMGT]i?B|ms|µs|ns|s)"
 _NUMBER_ALONE = re.compile(r"[~≈]?\d[\d,.]*")
 _UNIT_AFTER = re.compile(rf"\s?{_UNIT}\b")
 _NUMBER_BEFORE = re.compile(r"[~≈]?\d[\d,.]*\s?$")
-
-
 # "Apache License Version 2.0": a phrase ending on the word that a number completes.
 _NUMBERED = re.compile(r"(?:version|release|licen[cs]e)$", re.IGNORECASE)
 _NUMBER_AFTER = re.compile(r"\s\d+(?:\.\d+)*\b")
 
 
-def with_unit(text: str, phrase: Phrase) -> Phrase:
-    """The phrase with the unit after its number, the number before its unit, or the number after
-    "Version" ("Apache License Version 2.0")."""
+def completed(text: str, phrase: Phrase) -> Phrase:
+    """The phrase with what completes it: the unit after its number ("30 MB"), the number before
+    its unit, the number after "Version" ("Apache License Version 2.0")."""
     if _NUMBERED.search(phrase.text) and (number := _NUMBER_AFTER.match(text, phrase.end)):
         return Phrase(text[phrase.start : number.end()], phrase.start, number.end(), phrase.features)
     if _NUMBER_ALONE.fullmatch(phrase.text) and (unit := _UNIT_AFTER.match(text, phrase.end)):

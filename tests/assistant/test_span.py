@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from assistant.features import analyse
 from assistant.span import (
-    NOTHING, SPAN_FEATURES, Phrase, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates,
-    feature_matrix, parse, phrases, with_unit,
+    NOTHING, SPAN_FEATURES, Phrase, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates, completed,
+    feature_matrix, parse, phrases,
 )
 
 if TYPE_CHECKING:
@@ -241,10 +241,10 @@ def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
     text = "It caps requests at 30 MB, ships weights of ~90MB and leaks every 10 s."
     for alone, whole in [("MB", "30 MB"), ("~90", "~90MB"), ("10", "10 s")]:
         at = text.index(alone)
-        assert with_unit(text, Phrase(alone, at, at + len(alone), ())).text == whole
+        assert completed(text, Phrase(alone, at, at + len(alone), ())).text == whole
     at = text.index("requests")
-    assert with_unit(text, Phrase("requests", at, at + 8, ())).text == "requests"
+    assert completed(text, Phrase("requests", at, at + 8, ())).text == "requests"
     # A licence's version completes its name.
     text = "It is released under the Apache License Version 2.0."
     at = text.index("Apache")
-    assert with_unit(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
+    assert completed(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
