@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from assistant.features import analyse
 from assistant.span import (
-    NOTHING, SPAN_FEATURES, Phrase, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates, completed,
-    feature_matrix, parse, phrases,
+    NOTHING, SPAN_FEATURES, Phrase, asks_for_several, asks_for_words, asks_what_is, asks_who_did, best_phrase, candidates,
+    completed, feature_matrix, parse, phrases,
 )
 
 if TYPE_CHECKING:
