@@ -140,7 +140,7 @@ def asks_how_to(question: str) -> bool:
 def asks_version(question: str) -> bool:
     """The question asks which version or release, of the package or of what it needs; not how to
     find one out ("How can I check which version is installed?")."""
-    return bool(_ASKS_VERSION.search(question)) and not _ASKS_HOW_TO.search(question)
+    return bool(_ASKS_VERSION.search(question)) and not asks_how_to(question)
 
 
 def asks_when_or_release(question: str) -> bool:

@@ -277,7 +277,7 @@ def _stripped(phrase: Phrase) -> Phrase:
 _UNIT = r"(?:bytes|[KMGT]i?B|ms|µs|ns|s)"
 _NUMBER_ALONE = re.compile(r"[~≈]?\d[\d,.]*")
 _UNIT_AFTER = re.compile(rf"\s?{_UNIT}\b")
-_NUMBER_BEFORE = re.compile(r"[~≈]?\d[\d,.]*\s?$")
+_NUMBER_BEFORE = re.compile(rf"{_NUMBER_ALONE.pattern}\s?$")
 # "Apache License Version 2.0": a phrase ending on the word that a number completes.
 _NUMBERED = re.compile(r"(?:version|release|licen[cs]e)$", re.IGNORECASE)
 _NUMBER_AFTER = re.compile(r"\s\d+(?:\.\d+)*\b")
