@@ -254,7 +254,7 @@ def release_heading(question: str, passage: Passage, sentence: Sentence) -> str 
     build with Cython extensions" sits under "3.5.0 (2026-08-12) › Changed". Asked "In which release
     did…" or "When did…", the quote alone does not say; its heading does, so the answer shows it.
     """
-    if not asks_when_or_release(question) or names_a_release(sentence.text):
+    if not asks_when_or_release(question) or names_a_release(sentence.text, question):
         return None
     label = passage.label_at(sentence.start)
     return label if label and names_a_release(label) else None

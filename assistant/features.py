@@ -125,6 +125,8 @@ _EVENT = re.compile(
     r"\b(did|was|were|added|introduced|removed|dropped|changed|fixed|deprecated|replaced|released|renamed|became|switched|started|stopped)\b",
     re.IGNORECASE,
 )
+# Asking from which release on something holds: "Since which version do…", "From which version are…".
+_SINCE = re.compile(r"\b(?:since|from|as of|starting (?:with|from|in))( the)? (?:which|what)\b", re.IGNORECASE)
 # A version number: "3.5.0", "v2.1", "4.4.0rc1".
 VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
 # What a version is written with, in a line that gives one: "3.8+", "v2", "4.4.0", "2024.1".
@@ -144,18 +146,21 @@ def asks_version(question: str) -> bool:
 
 
 def asks_when_or_release(question: str) -> bool:
-    """The question asks for a date, or for the release in which something happened."""
-    happened = asks_version(question) and _EVENT.search(question) and not _REQUIREMENT.search(question)
-    return bool(happened) or asks_outright(question) == "date"
+    """The question asks for a date, or for the release in which something happened or from which on
+    it holds ("Since which version do connect_sse() and aconnect_sse() require a method?")."""
+    happened = _SINCE.search(question) or (_EVENT.search(question) and not _REQUIREMENT.search(question))
+    return bool(asks_version(question) and happened) or asks_outright(question) == "date"
 
 
 def version_numbers(text: str) -> set[str]:
     return set(_VERSION_NUMBER.findall(text))
 
 
-def names_a_release(text: str) -> bool:
-    """The text holds a version number, a year or a month."""
-    return bool(VERSION.search(text) or DATE.search(text))
+def names_a_release(text: str, question: str = "") -> bool:
+    """The text holds a version number, a year or a month, other than those the question names
+    ("Which version dropped support for Python 3.7?": "Dropped support of EOL Python 3.7." names none)."""
+    named = {m.group(0).lower() for pattern in (VERSION, DATE) for m in pattern.finditer(question)}
+    return any(m.group(0).lower() not in named for pattern in (VERSION, DATE) for m in pattern.finditer(text))
 
 
 def asks_outright(question: str) -> str | None:

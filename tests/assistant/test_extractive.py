@@ -302,6 +302,10 @@ All notable changes to tidecache are listed here.
 
 - The prune command no longer crashes when the cache directory is missing.
 
+### Removed
+
+- Support for Python 3.8 was dropped.
+
 ## 2.1.0 (2026-03-02)
 
 ### Changed
@@ -327,6 +331,11 @@ def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_rele
         # A question asking for a date is not refused for want of one in the line: its release dates it.
         answer = assistant.answer("When did the network timeout start being read from TIDECACHE_TIMEOUT?")
         assert not answer.refused and "2.1.0 (2026-03-02) › Changed: The network timeout is read" in answer.text
+        # A version the question names is not the line's own release; "since which" asks for a release too.
+        answer = assistant.answer("Which tidecache release dropped support for Python 3.8?")
+        assert answer.text.startswith("2.2.0 (2026-05-10) › Removed: Support for Python 3.8 was dropped")
+        answer = assistant.answer("Since which version is the configuration read from a TOML file?")
+        assert answer.text.startswith("2.2.0 (2026-05-10) › Added: Configuration read from a TOML file")
         # Nor is the heading shown when the question asks for something else, or the line names its own release.
         answer = assistant.answer("What does the --dry-run flag of the prune command do?")
         assert not answer.refused and not answer.text.startswith("2.2.0")

@@ -53,6 +53,18 @@ def test_a_sentence_holds_a_name_in_code_the_question_does_not() -> None:
     assert not type_match("identifier", "The Academy of Sciences was founded in 1952, e.g. by U.S. scientists.", set())
 
 
+def test_a_release_is_asked_for_and_named_apart_from_the_question() -> None:
+    from assistant.features import asks_when_or_release, names_a_release
+
+    assert asks_when_or_release("Since which httpx-sse version do connect_sse() and aconnect_sse() require a method?")
+    assert asks_when_or_release("Which pathspec version dropped support for Python 3.7?")
+    assert not asks_when_or_release("What is the minimum Python version required?")  # a requirement, not an event
+    question = "Which pathspec version dropped support for Python 3.7?"
+    assert not names_a_release("Dropped support of EOL Python 3.7.", question)
+    assert names_a_release("Dropped support for Python 3.5 and 3.7.", question)
+    assert names_a_release("Released in May.", "What changed in 2.0?")
+
+
 def test_analyse_finds_names_and_negation() -> None:
     asked = analyse("Which treaty did Poland not sign in 1952?")
     assert {"poland", "1952"} <= asked.names
