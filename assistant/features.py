@@ -126,7 +126,7 @@ _EVENT = re.compile(
     re.IGNORECASE,
 )
 # Asking from which release on something holds: "Since which version do…", "From which version are…".
-_SINCE = re.compile(r"\b(?:since|from|as of|starting (?:with|from|in))( the)? (?:which|what)\b", re.IGNORECASE)
+_SINCE = re.compile(r"\b(?:since|from|as of|starting (?:with|from|in))(?: the)? (?:which|what)\b", re.IGNORECASE)
 # A version number: "3.5.0", "v2.1", "4.4.0rc1".
 VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
 # What a version is written with, in a line that gives one: "3.8+", "v2", "4.4.0", "2024.1".
