@@ -29,7 +29,7 @@ from assistant.answerability import (
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, continued, first_quoted, rank_sentences, release_heading, select, trim
-from assistant.features import analyse, holds_code
+from assistant.features import VERSION, analyse, asks_version, holds_code, releases_named
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
 from assistant.llm import calling, make_llm, model_name
@@ -164,7 +164,10 @@ class Assistant:
             text, citations = REFUSAL, []
             if generation is None:  # nothing was streamed yet
                 yield REFUSAL
-        span = None if reason or not ranked else _answer_span(evidence.found, ranked[0], citations)
+        span = None
+        if reason is None and ranked:
+            release = self._release_span(question, passages, ranked[0], citations) if mode == "extractive" else None
+            span = release or _answer_span(evidence.found, ranked[0], citations)
         timings["total"] = _ms(started)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
@@ -338,6 +341,30 @@ class Assistant:
         fallback = "no generated sentence is supported by the passages: extractive answer given"
         text, citations = self._extractive(question, standalone, passages, ranked)
         return text, citations, generation.model_copy(update={"fallback": fallback}), verification
+
+    def _release_span(
+        self, question: str, passages: Sequence[Passage], best: Candidate, citations: Sequence[Citation]
+    ) -> AnswerSpan | None:
+        """Asked which release did something, the release that the answer shows before the best line:
+        "0.12.0" of "Change History › 0.12.0 (2023-12-09): Dropped support of EOL Python 3.7." The
+        line itself names none (`release_heading`), so no phrase of the quote answers."""
+        if not asks_version(question):
+            return None
+        passage = passages[best.passage]
+        heading = release_heading(question, passage, best.sentence) or ""
+        named = releases_named(question)
+        release = next((m.group(0) for m in VERSION.finditer(heading) if m.group(0).lower() not in named), None)
+        citation = next((c for c in citations if best.sentence.text in c.quote or c.quote in best.sentence.text), None)
+        if release is None or citation is None:
+            return None
+        # Its place in the document: the heading line before the quote, when the passage holds it.
+        start = end = None
+        source = self.retriever.source_slice(passage)
+        if source is not None and citation.quote_start is not None:
+            at = source.rfind(release, 0, citation.quote_start - passage.start)
+            if at >= 0:
+                start, end = passage.start + at, passage.start + at + len(release)
+        return AnswerSpan(text=release, citation=citation.n, start=start, end=end)
 
     def _cite(self, passages: Sequence[Passage], cited: Sequence[tuple[int, str, str]]) -> tuple[str, list[Citation]]:
         """The answer text and its citations from (passage index, text shown, supporting quote).

@@ -156,11 +156,15 @@ def version_numbers(text: str) -> set[str]:
     return set(_VERSION_NUMBER.findall(text))
 
 
+def releases_named(text: str) -> set[str]:
+    """The version numbers, years and months the text names, in lower case."""
+    return {m.group(0).lower() for pattern in (VERSION, DATE) for m in pattern.finditer(text)}
+
+
 def names_a_release(text: str, question: str = "") -> bool:
     """The text holds a version number, a year or a month, other than those the question names
     ("Which version dropped support for Python 3.7?": "Dropped support of EOL Python 3.7." names none)."""
-    named = {m.group(0).lower() for pattern in (VERSION, DATE) for m in pattern.finditer(question)}
-    return any(m.group(0).lower() not in named for pattern in (VERSION, DATE) for m in pattern.finditer(text))
+    return bool(releases_named(text) - releases_named(question))
 
 
 def asks_outright(question: str) -> str | None:

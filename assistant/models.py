@@ -45,7 +45,8 @@ class Citation(BaseModel):
 
 
 class AnswerSpan(BaseModel):
-    """The exact phrase that answers the question, inside the quote of citation `citation`."""
+    """The exact phrase that answers the question, inside the quote of citation `citation` (or, asked
+    which release did something, the release shown before that quote: its section's heading)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -95,15 +95,19 @@ def answer_html(answer: Answer) -> str:
 
 
 def _span_in_text(answer: Answer) -> tuple[int, int] | None:
-    """Where the answer phrase stands in the answer text: inside the quote of the citation it names."""
+    """Where the answer phrase stands in the answer text: inside the quote of the citation it names, or
+    in the release heading shown just before that quote."""
     span = answer.answer_span
     if span is None or not span.text:
         return None
     citation = next((c for c in answer.citations if c.n == span.citation), None)
     # The quote starts where its first words do (a trimmed quote is shown after an ellipsis).
     lead = " ".join(citation.quote.split()[:4]) if citation else ""
-    after = answer.text.find(lead) if lead else 0
-    start = answer.text.find(span.text, max(after, 0))
+    after = max(answer.text.find(lead) if lead else 0, 0)
+    start = answer.text.find(span.text, after)
+    if start < 0:  # a release heading, between the previous quote's marker and this quote
+        marker = answer.text.rfind("]", 0, after)
+        start = answer.text.find(span.text, marker + 1, after)
     return None if start < 0 else (start, start + len(span.text))
 
 

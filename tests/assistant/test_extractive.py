@@ -334,6 +334,15 @@ def test_a_changelog_line_is_cited_by_its_own_section_and_answered_with_its_rele
         # A version the question names is not the line's own release; "since which" asks for a release too.
         answer = assistant.answer("Which tidecache release dropped support for Python 3.8?")
         assert answer.text.startswith("2.2.0 (2026-05-10) › Removed: Support for Python 3.8 was dropped")
+        # Its answer phrase is that release, where the document gives it.
+        span = answer.answer_span
+        assert span is not None
+        (line,) = [c for c in answer.citations if c.n == span.citation]
+        catalog = collection.retriever.catalog
+        with catalog.read():
+            document = catalog.text(line.source)
+        assert span.text == "2.2.0" and document[span.start : span.end] == "2.2.0"
+        assert document.index("Removed") > span.start and line.quote_start > span.start
         answer = assistant.answer("Since which version is the configuration read from a TOML file?")
         assert answer.text.startswith("2.2.0 (2026-05-10) › Added: Configuration read from a TOML file")
         # Nor is the heading shown when the question asks for something else, or the line names its own release.

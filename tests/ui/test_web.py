@@ -91,6 +91,20 @@ def test_the_answer_phrase_is_marked_inside_its_quote_and_escaped() -> None:
     assert "askdocs-span" not in render.answer_html(answer.model_copy(update={"answer_span": None}))
 
 
+def test_a_release_shown_before_its_changelog_line_is_marked_as_the_answer() -> None:
+    line = "Dropped support of EOL Python 3.7."
+    text = f"0.12.1 (2023-12-10): Fixed a crash [1]. 0.12.0 (2023-12-09) › Major changes: {line[:-1]} [2]."
+    answer = Answer(
+        id="r1", question="Which version dropped support for Python 3.7?", text=text, refused=False,
+        citations=(_citation("Fixed a crash.", "Fixed a crash.", 1), _citation(line, line, 2)),
+        answer_span=AnswerSpan(text="0.12.0", citation=2),
+    )
+    assert '<mark class="askdocs-span" title="The answer">0.12.0</mark> (2023-12-09)' in render.answer_html(answer)
+    # Not a release shown before the quote of another citation.
+    elsewhere = answer.model_copy(update={"answer_span": AnswerSpan(text="0.12.1", citation=2)})
+    assert "askdocs-span" not in render.answer_html(elsewhere)
+
+
 def test_sources_show_position_rank_and_escaped_names() -> None:
     """A fused score such as 0.9766 read like a confidence; the sources show the passage's rank instead."""
     answer = Answer(id="a1", question="<q>", text="x [1]", refused=False, citations=(_citation("Some <u>passage</u> text.", "passage"),))
