@@ -357,13 +357,15 @@ class Assistant:
         citation = next((c for c in citations if best.sentence.text in c.quote or c.quote in best.sentence.text), None)
         if release is None or citation is None:
             return None
-        # Its place in the document: the heading line before the quote, when the passage holds it.
+        # Its place in the document: in the heading line before the quote, when the passage holds it.
         start = end = None
+        line = next(part for part in heading.split(" › ") if release in part)
         source = self.retriever.source_slice(passage)
         if source is not None and citation.quote_start is not None:
-            at = source.rfind(release, 0, citation.quote_start - passage.start)
+            at = source.rfind(line, 0, citation.quote_start - passage.start)
             if at >= 0:
-                start, end = passage.start + at, passage.start + at + len(release)
+                start = passage.start + at + line.index(release)
+                end = start + len(release)
         return AnswerSpan(text=release, citation=citation.n, start=start, end=end)
 
     def _cite(self, passages: Sequence[Passage], cited: Sequence[tuple[int, str, str]]) -> tuple[str, list[Citation]]:
