@@ -32,9 +32,10 @@ in docs/benchmarks.md): the next change aimed at technical documents compares wi
 `heldout10` (the next 12 by that rule among the packages `constraints.txt` pins) was written at
 the end of that day, after a listing of question texts had shown `heldout9`'s, and run on the code
 before the next change (a changelog line's release) and once after it. `heldout11` (the last 10
-pinned packages the rule takes) was written after that change, run on it, and run once more with a
-technical reading trained on ten parts (not kept); the writers' summaries of what its questions ask
-were seen, its answers were not. No dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
+pinned packages the rule takes) was written after that change, run on it, once more with a
+technical reading trained on ten parts (not kept), and once after the release became the answer
+phrase (the same figures); the writers' summaries of what its questions ask were seen, its answers
+were not. No dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
 differs from the one the questions were written against is named and the run stops.
 """
 
