@@ -354,7 +354,7 @@ class Assistant:
         heading = release_heading(question, passage, best.sentence) or ""
         named = releases_named(question)
         release = next((m.group(0) for m in VERSION.finditer(heading) if m.group(0).lower() not in named), None)
-        citation = next((c for c in citations if best.sentence.text in c.quote or c.quote in best.sentence.text), None)
+        citation = next((c for c in citations if _quotes(c, best.sentence.text)), None)
         if release is None or citation is None:
             return None
         # Its place in the document: in the heading line before the quote, when the passage holds it.
@@ -413,6 +413,12 @@ def _label(passage: Passage, quote: str) -> str | None:
     return passage.label_at(found[0]) if found else passage.label
 
 
+def _quotes(citation: Citation, sentence: str) -> bool:
+    """The citation quotes the sentence: the whole of it, or a part (trimmed to fit, or without an
+    opening quotation mark)."""
+    return sentence in citation.quote or citation.quote in sentence
+
+
 def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:
     """The best sentence's answer phrase, in the citation that quotes it, with document offsets."""
     if found.phrase is None:
@@ -420,9 +426,9 @@ def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -
     phrase = found.phrase
     sentence = best.sentence.text
     for citation in citations:
-        quote = citation.quote
-        if sentence not in quote and quote not in sentence:
+        if not _quotes(citation, sentence):
             continue
+        quote = citation.quote
         # Where the phrase sits in the quote, by its offset in the sentence: the quote holds the whole
         # sentence, or a part of it (trimmed to fit, or without an opening quotation mark).
         at = phrase.start + (quote.find(sentence) if sentence in quote else -sentence.find(quote))
