@@ -166,7 +166,7 @@ class Assistant:
                 yield REFUSAL
         span = None
         if reason is None and ranked:
-            release = self._release_span(question, passages, ranked[0], citations) if mode == "extractive" else None
+            release = self._release_span(question, passages, ranked[0], text, citations)
             span = release or _answer_span(evidence.found, ranked[0], citations)
         timings["total"] = _ms(started)
         answer = Answer(
@@ -343,15 +343,19 @@ class Assistant:
         return text, citations, generation.model_copy(update={"fallback": fallback}), verification
 
     def _release_span(
-        self, question: str, passages: Sequence[Passage], best: Candidate, citations: Sequence[Citation]
+        self, question: str, passages: Sequence[Passage], best: Candidate, text: str, citations: Sequence[Citation]
     ) -> AnswerSpan | None:
         """Asked which release did something, the release that the answer shows before the best line:
         "0.12.0" of "Change History › 0.12.0 (2023-12-09): Dropped support of EOL Python 3.7." The
-        line itself names none (`release_heading`), so no phrase of the quote answers."""
+        line itself names none (`release_heading`), so no phrase of the quote answers. The extractive
+        answer shows the heading, and so does the LLM answerer when it falls back to it; a generated
+        answer does not, and its phrase is the one in the sentence it cites."""
         if not asks_version(question):
             return None
         passage = passages[best.passage]
         heading = release_heading(question, passage, best.sentence) or ""
+        if not heading or f"{heading}: " not in text:
+            return None
         named = releases_named(question)
         release = next((m.group(0) for m in VERSION.finditer(heading) if m.group(0).lower() not in named), None)
         citation = next((c for c in citations if _quotes(c, best.sentence.text)), None)

@@ -139,3 +139,25 @@ def test_follow_up_rewritten_by_the_llm(make_assistant) -> None:  # type: ignore
     answer = make_assistant(answerer="llm").answer("When did it take place?", history)
     assert answer.standalone_query != "When did it take place?"
     assert any(c.source == "001_04dbf60d010ecd0f.txt" for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_an_extractive_fallback_answers_with_the_release_it_shows(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """When no generated sentence holds, the quotes shown are the extractive answer's, a changelog
+    line under its release heading, and the answer phrase is that release, as in extractive mode."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+    from tests.assistant.test_extractive import CHANGELOG
+    from tests.conftest import indexed
+
+    with indexed(tmp_path, embedder, {"CHANGELOG.md": CHANGELOG}) as collection:
+        assistant = Assistant(AssistantSettings(log_answers=False, answerer="llm"), collection.retriever)
+        answer = assistant.answer("In which release did the cache format switch from pickle to JSON?")
+        assert answer.generation is not None and answer.generation.fallback
+        assert answer.text.startswith("2.1.0 (2026-03-02) › Changed: The on-disk cache format switched")
+        span = answer.answer_span
+        assert span is not None and span.text == "2.1.0"
+        with collection.retriever.catalog.read():
+            document = collection.retriever.catalog.text(answer.citations[0].source)
+        assert document[span.start : span.end] == "2.1.0"
+        assert document.index("Python 3.8 was dropped") < span.start < document.index("pickle to JSON")
