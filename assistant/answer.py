@@ -32,7 +32,7 @@ from assistant.extractive import Candidate, continued, first_quoted, rank_senten
 from assistant.features import VERSION, analyse, asks_version, holds_code, releases_named
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
-from assistant.llm import calling, make_llm, model_name
+from assistant.llm import calling, make_llm, model_name, stopped_at_limit
 from assistant.models import (
     Answer, AnswerSpan, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
 )
@@ -311,13 +311,16 @@ class Assistant:
         messages = build_messages(standalone if standalone != question else question, given)
         model = f"{self.settings.llm_backend}:{model_name(self.settings)}"
         generated = ""
+        cut = False
         with self._llm_lock, calling(self.settings):
             for chunk in self.llm.stream_chat([ChatMessage(role=m["role"], content=m["content"]) for m in messages]):
                 delta = chunk.delta or ""
                 generated += delta
+                cut = cut or stopped_at_limit(chunk.raw)
                 if delta:
                     yield delta
-        return self.settle(question, standalone, passages, ranked, Generation(model=model, prompt=tuple(messages), generated=generated))
+        generation = Generation(model=model, prompt=tuple(messages), generated=generated, cut=cut)
+        return self.settle(question, standalone, passages, ranked, generation)
 
     def settle(
         self, question: str, standalone: str, passages: Sequence[Passage], ranked: Sequence[Candidate], generation: Generation
@@ -326,7 +329,7 @@ class Assistant:
         declined; else the extractive answer (whatever the model wrote, nothing unverified is shown)."""
         given = list(passages[: self.settings.llm_passages])
         asked = question if standalone == question else f"{standalone} {question}"
-        checked = verify(generation.generated, given, self.retriever.embedder, self.settings.min_support, asked)
+        checked = verify(generation.generated, given, self.retriever.embedder, self.settings.min_support, asked, generation.cut)
         verification = tuple(
             Verification(sentence=c.sentence, cited=c.cited, passage=None if c.passage is None else c.passage + 1, support=round(c.support, 3), action=c.action)
             for c in checked

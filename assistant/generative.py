@@ -73,25 +73,33 @@ class Checked:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A sentence that ends as a sentence does: a full stop, a question or exclamation mark, maybe closed by a quote or bracket.
+_FINISHED = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
 def verify(
-    text: str, passages: Sequence[Passage], embedder: Embedder, min_support: float, question: str = ""
+    text: str, passages: Sequence[Passage], embedder: Embedder, min_support: float, question: str = "", cut: bool = False
 ) -> list[Checked]:
     """Check every sentence of `text` against the passages it cites, then against all of them.
 
     A list item is checked together with the line that introduces it ("The funders were:"), since
     a bare "- Russia" is true of any passage that names Russia. With the `question`, what a sentence
     adds to it must be what the supporting sentence says (`support_many`'s `asked`). A sentence the
-    model repeats (small models loop) is dropped after its first time: it adds nothing.
+    model repeats (small models loop) is dropped after its first time: it adds nothing. When the
+    model was `cut` off at its token limit, its last sentence, unfinished, is dropped: "The format
+    switched from JSON to a" holds every word of "switched from pickle to JSON" and says otherwise.
     """
     asked = content_terms(question)
     checked = []
     seen: dict[str, float] = {}  # each statement checked so far, with its support
     texts = [p.text for p in passages]
     lead_in = ""
-    for piece in sentences(text):
+    pieces = sentences(text)
+    for number, piece in enumerate(pieces, start=1):
         claim = strip_markers(piece.text)
+        if cut and number == len(pieces) and not _FINISHED.search(claim):
+            checked.append(Checked(_LIST_ITEM.sub("", claim), tuple(markers(piece.text)), None, "", 0.0, "dropped"))
+            continue
         if claim.endswith(":"):
             lead_in = claim
             continue

@@ -65,6 +65,17 @@ def calling(settings: AssistantSettings) -> Iterator[None]:
         ) from None
 
 
+def stopped_at_limit(raw: object) -> bool:
+    """Whether a streamed chunk says the model stopped at its token limit (`llm_max_tokens`): the
+    finish reason of llama-cpp's chunk (a dict) or an OpenAI-compatible one (an object), or
+    Ollama's done reason."""
+    if isinstance(raw, dict):
+        choices = raw.get("choices") or [{}]
+        return raw.get("done_reason") == "length" or choices[0].get("finish_reason") == "length"
+    choices = getattr(raw, "choices", None) or [None]
+    return getattr(raw, "done_reason", None) == "length" or getattr(choices[0], "finish_reason", None) == "length"
+
+
 def make_llm(settings: AssistantSettings) -> LLM:
     """The configured LLM, ready to chat."""
     if settings.llm_backend == "llamacpp":

@@ -111,6 +111,7 @@ class Generation(BaseModel):
     model: str
     prompt: tuple[dict[str, str], ...]
     generated: str = ""
+    cut: bool = False  # the model stopped at its token limit, mid-answer
     fallback: str | None = None  # why the extractive answer was given instead
 
 

@@ -119,6 +119,23 @@ def test_openai_compatible_server(make_assistant, sample_index, llama_server: st
     assert_grounded(answer, sample_index)
 
 
+@pytest.mark.slow
+def test_a_sentence_cut_off_at_the_token_limit_is_never_shown(make_assistant, llama_server: str) -> None:  # type: ignore[no-untyped-def]
+    """At 12 tokens the model stops at "…a Law on Digital Evidence to": every word of it is in the
+    passage, and shown it would read as the answer. In process and through the server alike."""
+    through_server = {"llm_backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2"}
+    for backend in ({}, through_server):
+        answer = make_assistant(answerer="llm", llm_max_tokens=12, **backend).answer(KEPT_QUESTION)
+        assert answer.generation is not None and answer.generation.cut
+        assert answer.generation.generated.endswith("Digital Evidence to")
+        (last,) = [v for v in answer.verification if v.sentence.endswith("Digital Evidence to")]
+        assert last.action == "dropped" and last.passage is None
+        assert not answer.refused and "Evidence to [" not in answer.text and answer.generation.fallback
+    # A whole answer is not cut.
+    answer = make_assistant(answerer="llm").answer(KEPT_QUESTION)
+    assert answer.generation is not None and not answer.generation.cut
+
+
 def test_an_unreachable_llm_server_is_one_clear_error(make_assistant) -> None:  # type: ignore[no-untyped-def]
     from assistant.errors import LLMUnavailable
     from tests.conftest import free_port
