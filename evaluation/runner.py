@@ -64,6 +64,7 @@ def evaluate_case(assistant: Assistant, case: Case, judge: LLM | None = None) ->
         # What verification did with each generated sentence, and why the extractive answer was given.
         "verification": [v.model_dump(mode="json") for v in answer.verification],
         "fallback": answer.generation.fallback if answer.generation else None,
+        "cut": answer.generation.cut if answer.generation else None,
         "metrics": metrics,
         "latency_ms": round(latency, 1),
     }
