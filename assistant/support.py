@@ -49,7 +49,9 @@ def support_many(
     `asked` are the content terms of the question the statement answers. What the statement adds
     to them must be in the supporting sentence: at least `MIN_ADDED` of its terms (near stems count
     0.7). A statement that only restates the question, or wraps the question's words around an
-    unsupported answer, is no support however similar it reads to a sentence on the topic.
+    unsupported answer, is no support however similar it reads to a sentence on the topic. And a
+    statement that names none of the question's terms ("2.1.0 (2026-03-02)" for "Which release
+    dropped Python 3.8?") answers it only from a sentence that does: any release heading holds it.
     """
     claim = strip_markers(statement)
     terms = set(content_terms(claim))
@@ -76,6 +78,8 @@ def support_many(
                 score *= 0.3  # a wrong name or number is not support, however similar the rest
             if asked and _added_share(added, its_terms) < MIN_ADDED:
                 score *= 0.3  # the sentence does not say what the statement adds to the question
+            if asked and len(added) == len(terms) and not any(matches(t, its_terms) for t in known):
+                score *= 0.3  # neither the statement nor the sentence is about what was asked
             if score > best.score or best.sentence is None:
                 best = Support(score, sentence, lexical, sim, missing)
         results.append(best)

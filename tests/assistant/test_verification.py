@@ -52,6 +52,19 @@ def test_a_sentence_must_say_what_it_adds_to_the_question(embedder) -> None:  # 
     assert support_many(answered, [passage], embedder, asked=asked)[0].score >= 0.6
 
 
+def test_a_bare_answer_needs_a_source_about_the_question(embedder) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2 answered "Which release dropped Python 3.8?" with the first release heading of the
+    changelog: every word of it is in that heading, which says nothing of Python 3.8."""
+    changelog = "2.2.0 (2026-05-10)\nRemoved: support for Python 3.8 was dropped.\n2.1.0 (2026-03-02)\nChanged: the cache format switched from pickle to JSON."
+    asked = content_terms("Which tidecache release dropped support for Python 3.8?")
+    assert support_many("2.1.0 (2026-03-02)", [changelog], embedder, asked=asked)[0].score < 0.6
+    assert support_many("2.1.0 (2026-03-02)", [changelog], embedder)[0].score >= 0.6, "without the question it is support"
+    # A bare answer from a sentence about the question is support.
+    passage = "The meeting was organized by the OSCE Centre in Astana. Norway and Belgium provided financial support for the meeting."
+    asked = content_terms("Who provided financial support for the meeting in Astana?")
+    assert support_many("Norway and Belgium.", [passage], embedder, asked=asked)[0].score >= 0.6
+
+
 def test_passages_are_data_not_instructions(sample_index) -> None:  # type: ignore[no-untyped-def]
     passages = sample_index.retriever.search("Budapest Convention", k=2)
     messages = build_messages("Who joins?", passages)
