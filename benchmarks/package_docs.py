@@ -38,7 +38,8 @@ phrase (the same figures); the writers' summaries of what its questions ask were
 were not. `heldout12` (the 19 pinned packages with a README of 2,000 to 3,000 characters, the band
 below the one used up) and `heldout13` (the 4 with more than 30,000 characters, changelogs
 included: ten questions each, six answerable) were written next, by writers who reported only how
-many questions they wrote, and run once before any change they measure. No dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
+many questions they wrote, and run once before any change they measure (`heldout12` once more
+with `--answerer llm`, after that day's changes to the LLM answerer). No dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
 differs from the one the questions were written against is named and the run stops.
 """
 
