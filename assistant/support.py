@@ -58,6 +58,7 @@ def support_many(
     names = entities(claim) if names is None else names
     known = set(asked)
     added = [t for t in terms if t not in known]
+    bare = bool(asked) and not terms & known  # the statement names nothing of the question
     split = [sentences(p) for p in passages]
     flat = [s for group in split for s in group]
     semantic = _similarities(claim, [s.text for s in flat], embedder)
@@ -78,7 +79,7 @@ def support_many(
                 score *= 0.3  # a wrong name or number is not support, however similar the rest
             if asked and _added_share(added, its_terms) < MIN_ADDED:
                 score *= 0.3  # the sentence does not say what the statement adds to the question
-            if asked and len(added) == len(terms) and not any(matches(t, its_terms) for t in known):
+            if bare and not any(matches(t, its_terms) for t in known):
                 score *= 0.3  # neither the statement nor the sentence is about what was asked
             if score > best.score or best.sentence is None:
                 best = Support(score, sentence, lexical, sim, missing)
