@@ -39,8 +39,13 @@ were not. `heldout12` (the 19 pinned packages with a README of 2,000 to 3,000 ch
 below the one used up) and `heldout13` (the 4 with more than 30,000 characters, changelogs
 included: ten questions each, six answerable) were written next, by writers who reported only how
 many questions they wrote, and run once before any change they measure (`heldout12` once more
-with `--answerer llm`, after that day's changes to the LLM answerer). No dataset is needed, so it runs wherever askdocs is installed; a package whose installed text
-differs from the one the questions were written against is named and the run stops.
+with `--answerer llm`, after that day's changes to the LLM answerer). `dev3` is development data
+for long technical documents, which no README part is left to give: six Node.js API reference pages
+of 31,000 to 153,000 characters (`/usr/share/doc/nodejs/api`, from the nodejs 20.20.2 package),
+ten questions each, four unanswerable; four questions whose answer sat only in a page's release
+history (an HTML comment, which askdocs does not read) were replaced; its failures may be read. No dataset is needed, so it runs wherever askdocs is
+installed; a document whose installed text differs from the one the questions were written against
+is named and the run stops.
 """
 
 from __future__ import annotations
@@ -277,7 +282,17 @@ PARTS: dict[str, dict[str, tuple[str, str]]] = {
         "pydantic": ("2.14.4", "15ac263aadf8"),
         "fonttools": ("4.69.1", "5ebb425d6a1e"),
     },
+    "dev3": {
+        "vm": ("20.20.2", "e4a7b27d5b23"),
+        "http2": ("20.20.2", "5c1cb1097117"),
+        "diagnostics_channel": ("20.20.2", "279c3b47d4af"),
+        "async_hooks": ("20.20.2", "9dd651d27efc"),
+        "addons": ("20.20.2", "103ee255b419"),
+        "webstreams": ("20.20.2", "db11c3053aad"),
+    },
 }
+# Parts whose documents are not READMEs but the pages of a folder, at the release of what installs them.
+FOLDERS = {"dev3": (Path("/usr/share/doc/nodejs/api"), "nodejs")}
 SUFFIXES = {"text/markdown": ".md", "text/x-rst": ".rst"}
 # What a reader should never be shown as an answer: link targets, directives, substitutions, code
 # fences, literal markup, raw HTML tags and heading underlines of the README's source.
@@ -331,18 +346,29 @@ def readme(name: str) -> tuple[str, str]:
     return text, name.lower() + SUFFIXES.get(kind, ".txt")
 
 
-def write_corpus(folder: Path, packages: dict[str, tuple[str, str]]) -> list[str]:
-    """Write every package's README into `folder`; the packages whose text is not the recorded one."""
+def write_corpus(folder: Path, part: str) -> list[str]:
+    """Write every document of `part` into `folder`; the ones whose text is not the recorded one."""
     folder.mkdir(parents=True, exist_ok=True)
+    source = FOLDERS.get(part)
     changed = []
-    for name, (release, digest) in packages.items():
-        try:
-            text, filename = readme(name)
-        except importlib.metadata.PackageNotFoundError:
-            changed.append(f"{name} (not installed; the questions were written against {release})")
-            continue
-        if not hashlib.sha256(text.encode()).hexdigest().startswith(digest):
+    for name, (release, digest) in PARTS[part].items():
+        if source is None:
+            try:
+                text, filename = readme(name)
+            except importlib.metadata.PackageNotFoundError:
+                changed.append(f"{name} (not installed; the questions were written against {release})")
+                continue
             installed = importlib.metadata.version(name)
+        else:
+            pages, package = source
+            filename = f"{name}.md"
+            try:
+                text = (pages / filename).read_text(encoding="utf-8")
+            except OSError:
+                changed.append(f"{pages / filename} (not there: install {package} {release})")
+                continue
+            installed = f"{package} (another release than {release})"
+        if not hashlib.sha256(text.encode()).hexdigest().startswith(digest):
             changed.append(f"{name} {installed} (the questions were written against {release})")
         (folder / filename).write_text(text, encoding="utf-8")
     return changed
@@ -385,9 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with workdir(args.work, "askdocs-package-docs-") as work:
         for part in parts:
-            changed = write_corpus(work / part / "corpus", PARTS[part])
+            changed = write_corpus(work / part / "corpus", part)
             if changed:
-                print("stopped: these READMEs are not the ones the questions were written against: "
+                print("stopped: these documents are not the ones the questions were written against: "
                       + "; ".join(changed) + ". Install from constraints.txt (make install).", file=sys.stderr)
                 return 1
             results[part] = run_part(work / part, part, args.answerer)

@@ -52,12 +52,12 @@ def describe(work: Path, part: str) -> dict[str, Any]:
     from assistant.answer import Assistant
     from assistant.answerability import technical_row
     from assistant.settings import AssistantSettings
-    from benchmarks.package_docs import HERE, PARTS, write_corpus
+    from benchmarks.package_docs import HERE, write_corpus
     from evaluation.testset import load_testset
     from index.collection import Collection
     from index.settings import IndexSettings
 
-    changed = write_corpus(work / "corpus", PARTS[part])
+    changed = write_corpus(work / "corpus", part)
     if changed:
         raise SystemExit(
             "cannot train: these READMEs are not the ones the questions were written against: "

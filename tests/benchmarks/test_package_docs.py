@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.package_docs import HERE, PARTS, presentation, section_labels, write_corpus
+from benchmarks.package_docs import FOLDERS, HERE, PARTS, presentation, section_labels, write_corpus
 from ingest.readers import parse
 
 
@@ -18,7 +18,9 @@ def _normal(text: str) -> str:
 
 @pytest.mark.parametrize("part", list(PARTS))
 def test_every_reference_phrase_is_in_its_readme_as_read(tmp_path: Path, part: str) -> None:
-    assert write_corpus(tmp_path, PARTS[part]) == [], "constraints.txt no longer pins these READMEs"
+    if part in FOLDERS and not FOLDERS[part][0].is_dir():
+        pytest.skip(f"{FOLDERS[part][0]} is not on this machine (package {FOLDERS[part][1]})")
+    assert write_corpus(tmp_path, part) == [], "these are not the documents the questions were written against"
     texts = {p.name: _normal(parse(p.name, p, p.read_bytes()).text) for p in tmp_path.iterdir()}
     cases = [json.loads(line) for line in (HERE / f"package_docs-{part}.jsonl").read_text().splitlines()]
     assert {case["id"].rsplit("-", 1)[0] for case in cases} == {name.lower() for name in PARTS[part]}
