@@ -157,6 +157,8 @@ _CALENDAR = re.compile(
     r"|\b(?:in|since|until|during)\s+(?:1\d{3}|20\d{2})\b",
     re.IGNORECASE,
 )
+# A duration may be given by its dates: "from 1596 until 1796".
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 
 
 def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage]) -> bool:
@@ -193,13 +195,16 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
     ents = docs[0].ents
     if kind == "number":
         # A count or an amount is not in a calendar date: "On 12 and 13 November" says nothing of
-        # how many came. Durations ("three years") still count.
-        dates = [m.span() for m in _CALENDAR.finditer(text)]
-        dates += [
-            (e.start_char, e.end_char)
-            for e in ents
-            if e.label_ in ("DATE", "TIME") and DATE.search(e.text) and not _AT_LEAST.search(e.text)
-        ]
+        # how many came. Durations ("three years") still count, and for a question asking how long,
+        # so do dates: "How long was it the capital?", "from 1596 until 1796".
+        dates: list[tuple[int, int]] = []
+        if not _HOW_LONG.search(question):
+            dates = [m.span() for m in _CALENDAR.finditer(text)]
+            dates += [
+                (e.start_char, e.end_char)
+                for e in ents
+                if e.label_ in ("DATE", "TIME") and DATE.search(e.text) and not _AT_LEAST.search(e.text)
+            ]
         for start, end in dates:
             text = text[:start] + " " * (end - start) + text[end:]
         if type_match(kind, text, set(asked.words)):

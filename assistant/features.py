@@ -101,9 +101,12 @@ _ASKS_TIME = re.compile(
     re.IGNORECASE,
 )
 _ASKS_QUANTITY = re.compile(
-    r"\bhow (many|much)\b|\bwhat (share|percentage|proportion|number|amount)\b"
+    r"\bhow (many|much|long|large|big|deep|far)\b|\bwhat (share|percentage|proportion|number|amount)\b"
     r"|\bwhat (is|was|are|were) (the|its|their) (\w+ )?(budget|cost|price|population|salary|revenue|income|fee|tuition|"
-    r"enrollment|enrolment|attendance|gdp|percentage|amount|number)s?\b",
+    r"enrollment|enrolment|attendance|gdp|percentage|amount|number)s?\b"
+    # A limit: "What is the maximum size of…", "What is the default maximum number of workers…".
+    r"|\bwhat (is|was|are|were) (the|its|their) (default )?(max(imum)?|min(imum)?|largest|smallest|highest|lowest) "
+    r"(\w+ ){0,2}?(value|size|length|number|count|depth|limit|timeout|delay|duration|interval|age)s?\b",
     re.IGNORECASE,
 )
 

@@ -100,6 +100,13 @@ def test_only_questions_asking_outright_for_a_date_or_a_number_are_checked_for_o
     # "date" naming the kind of thing asked for.
     assert asks_outright("What date format does the parser expect?") is None
     assert asks_outright("What date did the project start?") == "date"
+    # A size, a duration or a limit is a number too.
+    assert asks_outright("How long does close() wait for open streams?") == "number"
+    assert asks_outright("How large can an append blob get?") == "number"
+    assert asks_outright("What is the maximum size of a message it accepts?") == "number"
+    assert asks_outright("What is the default maximum number of worker threads?") == "number"
+    assert asks_outright("What is the maximum nesting depth it parses?") == "number"
+    assert asks_outright("What is the maximum compression level?") is None  # a level may be a name
 
 
 def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedder: Embedder) -> None:
@@ -114,6 +121,8 @@ def test_the_asked_for_kind_is_looked_for_in_the_best_sentences_paragraph(embedd
     assert paragraph(text, start, start + 10) == "It was founded by the state. It moved to Warsaw in 1952."
     assert not lacks("When was the academy founded by the state?")  # 1952 is in the same paragraph
     assert lacks("How many journals does it publish?")  # no number anywhere near the journals
+    assert lacks("What is the maximum number of journals it publishes?")  # a limit is a number
+    assert not lacks("How long has the academy been in Warsaw?")  # a duration may be given by its dates
     assert not lacks("Who publishes journals?")  # not a date or number question
     assert lacks("When did the academy, founded in 1952, move to Warsaw?")  # the question's own date does not count
     assert not lacks("Which option makes the academy list how many journals it publishes?")  # asks for a name in code
@@ -237,7 +246,7 @@ def test_the_technical_reading_never_learned_from_the_parts_that_report_it() -> 
 
     record = load_linear("technical", TECHNICAL_FEATURES).record
     assert tuple(record["data"]["parts"]) == TRAINING_PARTS
-    reporting = {"heldout5", "heldout6", "heldout7"}
+    reporting = {f"heldout{n}" for n in range(5, 14)}
     assert reporting <= set(PARTS) and not reporting & set(TRAINING_PARTS)
     assert record["threshold"] == default_technical_threshold() > 0
     figures = record["figures_out_of_fold"]
