@@ -102,7 +102,7 @@ def _llamacpp(settings: AssistantSettings) -> LLM:
         context_window=settings.llm_context_window,
         # n_threads_batch defaults to every core: set it too, or prompt processing oversubscribes.
         model_kwargs={"n_threads": threads, "n_threads_batch": threads},
-        generate_kwargs={"repeat_penalty": 1.0},
+        generate_kwargs={"repeat_penalty": settings.llm_repeat_penalty},
         verbose=False,
     )
     # llama-index's LlamaCPP formats chats generically; the model's own template is what it was trained on.

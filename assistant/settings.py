@@ -67,6 +67,11 @@ class AssistantSettings(BaseModel):
     llm_context_window: int = Field(2048, ge=256, le=1_000_000, description="Context window of the model, in tokens.")
     llm_max_tokens: int = Field(200, ge=8, le=8192, description="Longest generated answer, in tokens.")
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
+    llm_repeat_penalty: float = Field(
+        1.3, ge=1.0, le=2.0,
+        description="Penalty on a token the local llama.cpp model generated among its last 64 (1: none). With the "
+        "packaged model a penalty stops its loops but keeps fewer of its own sentences (docs/quality.md).",
+    )
     llm_passages: int = Field(3, ge=1, le=20, description="Passages given to the LLM (small models do best with few).")
     llm_timeout: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for a server's answer.")
     log_answers: bool = Field(True, description="Append every answer's provenance trace to data_dir/history.jsonl.")

@@ -136,6 +136,15 @@ def test_a_sentence_cut_off_at_the_token_limit_is_never_shown(make_assistant, ll
     assert answer.generation is not None and not answer.generation.cut
 
 
+@pytest.mark.slow
+def test_the_repeat_penalty_reaches_the_local_model(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """At 1 the model may say a token again at no cost; penalised (the default), it writes another answer."""
+    plain = make_assistant(answerer="llm", llm_repeat_penalty=1.0).answer(QUESTION).generation
+    penalised = make_assistant(answerer="llm", llm_repeat_penalty=1.3).answer(QUESTION).generation
+    assert plain is not None and penalised is not None
+    assert plain.generated != penalised.generated
+
+
 def test_an_unreachable_llm_server_is_one_clear_error(make_assistant) -> None:  # type: ignore[no-untyped-def]
     from assistant.errors import LLMUnavailable
     from tests.conftest import free_port
