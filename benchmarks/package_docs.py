@@ -41,13 +41,13 @@ included: ten questions each, six answerable) were written next, by writers who 
 many questions they wrote, and run once before any change they measure (`heldout12` once more
 with `--answerer llm`, after that day's changes to the LLM answerer), then once after a limit or
 a size asked for came to count as a number (both, totals only) and `heldout12` with the LLM's
-repeat penalty (totals only). `dev3` is development data
-for long technical documents, which no README part is left to give: six Node.js API reference pages
-of 31,000 to 153,000 characters (`/usr/share/doc/nodejs/api`, from the nodejs 20.20.2 package),
-ten questions each, four unanswerable; four questions whose answer sat only in a page's release
-history (an HTML comment, which askdocs does not read) were replaced; its failures may be read. No dataset is needed, so it runs wherever askdocs is
-installed; a document whose installed text differs from the one the questions were written against
-is named and the run stops.
+repeat penalty (totals only). `dev3` is development data for long technical documents, which no
+README part is left to give: six Node.js API reference pages of 31,000 to 153,000 characters
+(`/usr/share/doc/nodejs/api`, from the nodejs 20.20.2 package), ten questions each, four
+unanswerable; four questions whose answer sat only in a page's release history (an HTML comment,
+which askdocs does not read) were replaced; its failures may be read. No dataset is needed, so it
+runs wherever askdocs is installed; a document whose installed text differs from the one the
+questions were written against is named and the run stops.
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ def write_corpus(folder: Path, part: str) -> list[str]:
             except OSError:
                 changed.append(f"{pages / filename} (not there: install {package} {release})")
                 continue
-            installed = f"{package} (another release than {release})"
+            installed = f"of {package}"
         if not hashlib.sha256(text.encode()).hexdigest().startswith(digest):
             changed.append(f"{name} {installed} (the questions were written against {release})")
         (folder / filename).write_text(text, encoding="utf-8")
@@ -416,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed = write_corpus(work / part / "corpus", part)
             if changed:
                 print("stopped: these documents are not the ones the questions were written against: "
-                      + "; ".join(changed) + ". Install from constraints.txt (make install).", file=sys.stderr)
+                      + "; ".join(changed) + ". Install from constraints.txt (make install), or the release named.", file=sys.stderr)
                 return 1
             results[part] = run_part(work / part, part, args.answerer)
     print(table(results))

@@ -67,3 +67,14 @@ def test_a_citation_label_is_checked_against_the_headings_at_its_quote(tmp_path:
     (tmp_path / "results.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     # Three quotes are found; the second names the section before its own. The fourth is not counted.
     assert section_labels(tmp_path / "results.jsonl", corpus) == {"labels_naming_the_quotes_section": round(2 / 3, 4)}
+
+
+def test_a_page_other_than_the_one_the_questions_were_written_against_is_named(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "vm.md").write_text("# vm\n\nAnother release of the page.\n", encoding="utf-8")
+    monkeypatch.setitem(FOLDERS, "dev3", (pages, "nodejs"))
+    changed = write_corpus(tmp_path / "corpus", "dev3")
+    assert changed[0] == "vm of nodejs (the questions were written against 20.20.2)"
+    assert f"{pages / 'http2.md'} (not there: install nodejs 20.20.2)" in changed
+    assert len(changed) == len(PARTS["dev3"])
