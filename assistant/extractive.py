@@ -30,7 +30,7 @@ from assistant.features import (
     units,
 )
 from assistant.scorers import operating_point, scorer
-from assistant.text import Sentence, content_terms, is_list_item, line_around, sentences, words
+from assistant.text import Sentence, content_terms, is_list_item, line_around, sentences, without_list_mark, words
 from index.embedder import Embedder
 from index.retrieve import Passage
 
@@ -46,6 +46,8 @@ MAX_INTRODUCED_LINES = 8
 # introduces something ends in a word or a call and a colon ("install it by doing:", "using
 # pytz.timezone():").
 _INTRODUCES = re.compile(r"(?:[^\W\d_]|\(\)):$")
+# The sentence that ends an option's description with its default: "Default: 16384.", "Defaults to 30 seconds."
+_DEFAULT = re.compile(r"(?:Default|Defaults to)\b")
 _CODE_OPENER = re.compile(r"^(?:def|class|if|elif|else|for|while|with|try|except|finally|async|match|case|switch|function)\b")
 
 
@@ -260,10 +262,33 @@ def release_heading(question: str, passage: Passage, sentence: Sentence) -> str 
     return label if label and names_a_release(label) else None
 
 
+def _with_default(best: Candidate, passages: Sequence[Passage], max_words: int) -> Candidate:
+    """The whole line of an option's description that ends with its default, when the best sentence
+    is one of its sentences.
+
+    A reference page describes an option in one line ("maxFrameSize {number} Specifies the size in
+    bytes of the largest frame payload. The minimum allowed value is 16,384. Default: 16384."): its
+    first sentence names the option and its last gives the default, and quoting either alone
+    leaves out what the other says. Within `max_words`, or not at all.
+    """
+    text = passages[best.passage].text
+    line_start, line_end = line_around(text, best.sentence.start, best.sentence.end)
+    line = text[line_start:line_end]
+    parts = sentences(line)
+    if len(parts) < 2 or not _DEFAULT.match(parts[-1].text) or len(line.split()) > max_words:
+        return best
+    first = parts[0].text
+    start = line_start + parts[0].start + len(first) - len(without_list_mark(first))  # from the option's name on
+    end = line_start + parts[-1].end
+    return replace(best, sentence=Sentence(text[start:end], start, end))
+
+
 def first_quoted(candidates: Sequence[Candidate], passages: Sequence[Passage], question: str, max_words: int) -> Candidate:
     """The best candidate as the answer quotes it: with the sentence naming the speaker of an
-    unattributed quote, or with the lines it introduces."""
+    unattributed quote, the rest of an option's line that ends with its default, or the lines it
+    introduces."""
     first = _attributed(candidates[0], passages, analyse(question).kind, question)
+    first = _with_default(first, passages, max_words)
     return _introduced(first, passages, max_words - len(first.sentence.text.split()))
 
 
@@ -288,7 +313,8 @@ def select(
     for other in ([heuristic] if heuristic.features else []) + runners_up:
         size = len(other.sentence.text.split())
         # Overlapping chunks hold the same sentence twice: quote it once.
-        repeated = any(other.sentence.text in c.sentence.text or c.sentence.text in other.sentence.text for c in chosen)
+        text = without_list_mark(other.sentence.text)
+        repeated = any(text in c.sentence.text or without_list_mark(c.sentence.text) in other.sentence.text for c in chosen)
         if not repeated and used + size <= max_words:
             if passages:  # a runner-up that introduces a command or a sample is quoted with it, unless quoted already
                 extended = _introduced(other, passages, max_words - used - size)

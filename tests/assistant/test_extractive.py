@@ -287,6 +287,38 @@ def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -
     assert [c.sentence.text for c in select(both, 80, [passage], question)] == [command, extra]
 
 
+OPTIONS = """Settings
+
+- maxFrameSize {number} Specifies the size in bytes of the largest frame payload. The minimum allowed value is 16,384. Default: 16384.
+- maxHeaderListSize {number} Specifies the maximum size of header list that will be accepted. It applies to the whole list.
+- paddingStrategy {number} The strategy used for padding. Default: none.
+"""
+
+
+def test_an_option_s_line_that_ends_with_its_default_is_quoted_whole() -> None:
+    """Asked for a default, the best sentence named the option and the answer stopped there; the
+    line's last sentence, "Default: 16384.", was left out (and quoted alone, says nothing of which option)."""
+    from assistant.extractive import select
+    from index.retrieve import Passage
+
+    passage = Passage("c", "http2.md", "http2", OPTIONS, 0, len(OPTIONS), None, 0, 1.0, 0.5, 1.0, 1, 1)
+    line = OPTIONS.splitlines()[2][2:]
+
+    def quoted(sentence: str, max_words: int = 80) -> str:
+        (first,) = select([_candidate(OPTIONS, sentence)], max_words, [passage], "What is the default maximum frame size?")
+        assert OPTIONS[first.sentence.start : first.sentence.end] == first.sentence.text
+        return first.sentence.text
+
+    assert quoted("Specifies the size in bytes of the largest frame payload.") == line
+    assert quoted("Default: 16384.") == line
+    # A line that gives no default, or one longer than the budget, is quoted as before.
+    assert quoted("It applies to the whole list.") == "It applies to the whole list."
+    assert quoted("Default: 16384.", max_words=10) == "Default: 16384."
+    # The option's first sentence, ranked second (with its list mark), is not quoted again.
+    first, second = _candidate(OPTIONS, "Default: 16384."), _candidate(OPTIONS, "- maxFrameSize {number} Specifies the size")
+    assert [c.sentence.text for c in select([first, second], 80, [passage], "What is the default maximum frame size?")] == [line]
+
+
 CHANGELOG = """# Changelog
 
 All notable changes to tidecache are listed here.
