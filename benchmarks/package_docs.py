@@ -40,8 +40,9 @@ below the one used up) and `heldout13` (the 4 with more than 30,000 characters, 
 included: ten questions each, six answerable) were written next, by writers who reported only how
 many questions they wrote, and run once before any change they measure (`heldout12` once more
 with `--answerer llm`, after that day's changes to the LLM answerer), then once after a limit or
-a size asked for came to count as a number (both, totals only) and `heldout12` with the LLM's
-repeat penalty (totals only). `dev3` is development data for long technical documents, which no
+a size asked for came to count as a number and once after an option's line ending with its
+default came to be quoted whole (both parts, totals only), and `heldout12` with the LLM's repeat
+penalty (totals only). `dev3` is development data for long technical documents, which no
 README part is left to give: six Node.js API reference pages of 31,000 to 153,000 characters
 (`/usr/share/doc/nodejs/api`, from the nodejs 20.20.2 package), ten questions each, four
 unanswerable; four questions whose answer sat only in a page's release history (an HTML comment,
