@@ -234,7 +234,8 @@ class Assistant:
         # The best sentence as the answer quotes it (with the lines it introduces).
         first = first_quoted(ranked, passages, question, self.settings.max_answer_words) if ranked else None
         lacks = first is not None and lacks_asked_kind(asked, first, passages)
-        introduced = first.sentence.text[len(ranked[0].sentence.text) :] if first is not None else ""
+        # What the quote adds after the best sentence (an option's line may also start before it).
+        introduced = passages[first.passage].text[ranked[0].sentence.end : first.sentence.end] if first is not None else ""
         if self.settings.answer_spans and "\n" in introduced and asked.kind != "name":
             # The answer phrase is looked for in the lines the sentence introduces too: "Install the
             # extra:" gives its command only in the next line. Its score, which the checks read, stays
