@@ -157,8 +157,6 @@ _CALENDAR = re.compile(
     r"|\b(?:in|since|until|during)\s+(?:1\d{3}|20\d{2})\b",
     re.IGNORECASE,
 )
-# A duration may be given by its dates: "from 1596 until 1796".
-_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 
 
 def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage]) -> bool:
@@ -198,7 +196,7 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
         # how many came. Durations ("three years") still count, and for a question asking how long,
         # so do dates: "How long was it the capital?", "from 1596 until 1796".
         dates: list[tuple[int, int]] = []
-        if not _HOW_LONG.search(question):
+        if asked.wh != "how long":
             dates = [m.span() for m in _CALENDAR.finditer(text)]
             dates += [
                 (e.start_char, e.end_char)
