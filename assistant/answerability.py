@@ -26,9 +26,11 @@ from assistant.features import (
     NEGATION,
     SENTENCE_FEATURES,
     Asked,
+    asks_default,
     asks_outright,
     asks_version,
     local_idf,
+    states_default,
     type_match,
     version_numbers,
 )
@@ -169,7 +171,10 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
     when it has a digit or a number word or spaCy tags a quantity, outside the calendar dates
     ("12 and 13 November" is no count). Measured on SQuAD (docs/quality.md). A question asking
     which version or release ("What is the minimum Python version…", "In which release was…")
-    needs a number in the lines quoted or in their section's headings ("3.8+", "v2", "4.4.0").
+    needs a number in the lines quoted or in their section's headings ("3.8+", "v2", "4.4.0"). A
+    question asking for a default ("What is the default timeout…", "…by default?") needs the best
+    sentence's line, its quote or its headings to name one ("Default: 30", "defaults to") or, in
+    code, to give a value to a name the question uses ("attempts: int = 3").
     `best` is the best sentence as the answer quotes it, with the lines it introduces (a table's
     header with its rows).
     """
@@ -177,6 +182,8 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
     text = paragraph(passage.text, best.sentence.start, best.sentence.end)
     # A changelog's line is dated by its section's heading: "3.5.0 (2026-08-12) › Changed".
     heading = passage.label_at(best.sentence.start) or ""
+    if asks_default(asked.question) and not states_default(f"{heading}\n{text}\n{best.sentence.text}", asked.words):
+        return True
     if asks_version(asked.question):
         # A version is written with digits ("3.8+", "v2", "4.4.0"): none but the question's own, no version.
         return not version_numbers(f"{heading}\n{text}") - version_numbers(asked.question)

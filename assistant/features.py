@@ -136,6 +136,25 @@ VERSION = re.compile(r"\bv?\d+(?:\.\d+)+(?:[a-z]+\d*)?\b", re.IGNORECASE)
 _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
+# A question asking what holds when nothing is set: "What is the default timeout…", "…by default?";
+# not a thing named so ("the networkx[default] extra", "DEFAULT_VERSION", "instead of the default one").
+_ASKS_DEFAULT = re.compile(r"(?<![\[\w.])default(?![\]\w])(?! one\b)", re.IGNORECASE)
+_DEFAULT_WORD = re.compile(r"\bdefault(?:s|ed|ing)?\b", re.IGNORECASE)
+# A name given a value in code, as a signature gives a default: "attempts: int = 3,", "timeout=5.0".
+_ASSIGNED = re.compile(r"([A-Za-z_]\w*)\s*(?::\s*[\w\[\]., |]+?)?\s*=\s*[^\s=]")
+
+
+def asks_default(question: str) -> bool:
+    """The question asks for what holds when nothing is set (a default value or behaviour)."""
+    return bool(_ASKS_DEFAULT.search(question))
+
+
+def states_default(text: str, asked_words: frozenset[str]) -> bool:
+    """The text says what holds by default: it names a default, or in code gives a value to a name
+    the question uses ("How many attempts…?": "attempts: int = 3")."""
+    return bool(_DEFAULT_WORD.search(text)) or any(m.group(1).lower() in asked_words for m in _ASSIGNED.finditer(text))
+
+
 def asks_how_to(question: str) -> bool:
     """The question asks for a way to do something ("How do I…", "How can we…"); in a README the
     answer is mostly a name in code: a call, a command, a setting."""

@@ -11,7 +11,7 @@ from assistant.answerability import (
     paragraph,
 )
 from assistant.extractive import first_quoted, rank_sentences
-from assistant.features import analyse, asks_outright
+from assistant.features import analyse, asks_default, asks_outright
 from assistant.span import best_phrase
 from index.embedder import Embedder
 from index.retrieve import Passage
@@ -270,3 +270,29 @@ def test_prose_beside_technical_documents_keeps_the_two_checks(tmp_path, embedde
         assert not memo.refused and "4 May" in memo.text and memo.technical is None
         readme = assistant.answer("Which environment variable turns off brisklog's colours?")
         assert not readme.refused and readme.technical is not None
+
+
+def test_a_default_the_evidence_never_states_is_refused(embedder: Embedder) -> None:
+    text = (
+        "Client options\n"
+        "timeout sets how many seconds a request may take before it is cancelled.\n"
+        "retries sets how many times a failed request is sent again. Defaults to 3.\n"
+        "def connect(host, port=8080, attempts: int = 5):"
+    )
+    passage = replace(PASSAGE, text=text, end=len(text))
+
+    def lacks(question: str) -> bool:
+        ranked = rank_sentences(question, [passage], embedder)
+        best = first_quoted(ranked, [passage], question, 80)
+        return lacks_asked_kind(analyse(question), best, [passage])
+
+    # The timeout's line says what it is, never what it is when nothing is set.
+    assert lacks("What is the default timeout of a request in seconds?")
+    assert lacks("What timeout does the client use by default?")
+    assert not lacks("What does the timeout option of a request set?")  # asks no default
+    assert not lacks("How many times is a failed request sent again by default?")  # "Defaults to 3."
+    assert not lacks("Which port does connect() use by default?")  # a signature gives it: port=8080
+    # A thing named "default" is not a question about a default.
+    assert not asks_default("Which packages does the [default] extra install?")
+    assert not asks_default("What value does regex.DEFAULT_VERSION have?")
+    assert asks_default("Does get() follow redirects by default?")
