@@ -161,6 +161,10 @@ _CALENDAR = re.compile(
 )
 
 
+# A name with a digit in it counts nothing: "V8", "S3", "utf8", "x86_64".
+_DIGIT_IN_NAME = re.compile(r"\b[A-Za-z_]+\d\w*")
+
+
 def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage]) -> bool:
     """A question asking outright for a date or a number ("When did it start?", "How much funding…")
     whose best sentence's paragraph holds none that the question does not already name: whatever
@@ -210,6 +214,8 @@ def lacks_asked_kind(asked: Asked, best: Candidate, passages: Sequence[Passage])
                 for e in ents
                 if e.label_ in ("DATE", "TIME") and DATE.search(e.text) and not _AT_LEAST.search(e.text)
             ]
+        # Nor is a digit inside a name ("V8's code cache").
+        dates += [m.span() for m in _DIGIT_IN_NAME.finditer(text)]
         for start, end in dates:
             text = text[:start] + " " * (end - start) + text[end:]
         if type_match(kind, text, set(asked.words)):

@@ -272,6 +272,17 @@ def test_prose_beside_technical_documents_keeps_the_two_checks(tmp_path, embedde
         assert not readme.refused and readme.technical is not None
 
 
+def test_a_digit_inside_a_name_is_no_number(embedder: Embedder) -> None:
+    def lacks(question: str, text: str) -> bool:
+        passage = replace(PASSAGE, text=text, end=len(text))
+        ranked = rank_sentences(question, [passage], embedder)
+        return lacks_asked_kind(analyse(question), ranked[0], [passage])
+
+    question = "What is the maximum size in bytes of the code cache that V8 produces?"
+    assert lacks(question, "The code cache is produced by V8's compiler and can be stored in S3 or as utf8 text.")
+    assert not lacks(question, "The code cache V8 produces holds at most 64 bytes.")
+
+
 def test_a_default_the_evidence_never_states_is_refused(embedder: Embedder) -> None:
     text = (
         "Client options\n"
