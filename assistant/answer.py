@@ -29,7 +29,7 @@ from assistant.answerability import (
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, continued, first_quoted, rank_sentences, release_heading, select, trim
-from assistant.features import VERSION, analyse, asks_version, holds_code, releases_named
+from assistant.features import VERSION, analyse, asks_default, asks_version, holds_code, releases_named
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
 from assistant.llm import calling, make_llm, model_name, stopped_at_limit
@@ -37,7 +37,7 @@ from assistant.models import (
     Answer, AnswerSpan, Citation, Generation, RefusalReason, Related, RetrievedPassage, Turn, Verification,
 )
 from assistant.settings import AssistantSettings
-from assistant.span import NOTHING, Found, best_phrase
+from assistant.span import NOTHING, Found, best_phrase, default_given
 from assistant.text import locate, with_marker, with_opening_quote, without_list_mark, without_open_quote
 from index.retrieve import Passage, Retriever
 from ingest.errors import InvalidInput
@@ -167,7 +167,8 @@ class Assistant:
         span = None
         if reason is None and ranked:
             release = self._release_span(question, passages, ranked[0], text, citations)
-            span = release or _answer_span(evidence.found, ranked[0], citations)
+            default = _default_span(question, ranked[0], citations)
+            span = release or default or _answer_span(evidence.found, ranked[0], citations)
         timings["total"] = _ms(started)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
@@ -421,10 +422,38 @@ def _label(passage: Passage, quote: str) -> str | None:
     return passage.label_at(found[0]) if found else passage.label
 
 
+def _place_in(quote: str, sentence: str) -> int | None:
+    """Where the sentence starts in the quote, or None when the quote does not quote it. The quote
+    holds the whole sentence, or a part (trimmed to fit, or without an opening quotation mark: the
+    place is then negative), or the sentence without its list mark and more (an option's line)."""
+    if sentence in quote:
+        return quote.find(sentence)
+    if quote in sentence:
+        return -sentence.find(quote)
+    bare = without_list_mark(sentence)
+    if bare != sentence and bare in quote:
+        return quote.find(bare) - (len(sentence) - len(bare))
+    return None
+
+
 def _quotes(citation: Citation, sentence: str) -> bool:
-    """The citation quotes the sentence: the whole of it, or a part (trimmed to fit, or without an
-    opening quotation mark)."""
-    return sentence in citation.quote or citation.quote in sentence
+    return _place_in(citation.quote, sentence) is not None
+
+
+def _default_span(question: str, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:
+    """Asked for a default, the value the quote of the best sentence gives as one: "16384" of
+    "maxFrameSize {number} Specifies the size… Default: 16384." The phrase model, which learned
+    from encyclopaedic prose, marks a phrase of the option's description instead."""
+    if not asks_default(question):
+        return None
+    citation = next((c for c in citations if _quotes(c, best.sentence.text)), None)
+    given = default_given(citation.quote) if citation is not None else None
+    if given is None:
+        return None
+    start = end = None
+    if citation.quote_start is not None:
+        start, end = citation.quote_start + given.start("value"), citation.quote_start + given.end("value")
+    return AnswerSpan(text=given.group("value"), citation=citation.n, start=start, end=end)
 
 
 def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -> AnswerSpan | None:
@@ -434,12 +463,11 @@ def _answer_span(found: Found, best: Candidate, citations: Sequence[Citation]) -
     phrase = found.phrase
     sentence = best.sentence.text
     for citation in citations:
-        if not _quotes(citation, sentence):
+        place = _place_in(citation.quote, sentence)
+        if place is None:
             continue
         quote = citation.quote
-        # Where the phrase sits in the quote, by its offset in the sentence: the quote holds the whole
-        # sentence, or a part of it (trimmed to fit, or without an opening quotation mark).
-        at = phrase.start + (quote.find(sentence) if sentence in quote else -sentence.find(quote))
+        at = phrase.start + place  # where the phrase sits in the quote, by its offset in the sentence
         if at < 0 or quote[at : at + len(phrase.text)] != phrase.text:
             continue
         start = end = None

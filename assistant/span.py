@@ -265,6 +265,21 @@ def best_phrase(asked: Asked, text: str) -> Found:
     return Found(_stripped(completed(text, best)), float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
+# A default as a page gives one: "Default: 16384.", "(default: /static)", "defaults to ISO 8601 YMD)",
+# "default is 1200 seconds (20 minutes)": the value, up to a bracket, a comma, a semicolon or the
+# sentence's end.
+_DEFAULT_GIVEN = re.compile(
+    r"\b(?:default(?: value)?(?: is|:|=)|defaults to)\s*(?P<value>[^\s(),;][^(),;]*?)\s*(?=[(),;]|\.(?:\s|$)|$)",
+    re.IGNORECASE,
+)
+_MAX_DEFAULT_WORDS = 6
+
+
+def default_given(text: str) -> re.Match[str] | None:
+    """Where `text` gives a default value: the match, its value as the group "value"."""
+    return next((m for m in _DEFAULT_GIVEN.finditer(text) if len(m.group("value").split()) <= _MAX_DEFAULT_WORDS), None)
+
+
 def _stripped(phrase: Phrase) -> Phrase:
     """The phrase without the line break or spaces spaCy took in at its ends."""
     start = phrase.start + len(phrase.text) - len(phrase.text.lstrip())

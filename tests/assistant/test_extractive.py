@@ -319,6 +319,27 @@ def test_an_option_s_line_that_ends_with_its_default_is_quoted_whole() -> None:
     assert [c.sentence.text for c in select([first, second], 80, [passage], "What is the default maximum frame size?")] == [line]
 
 
+def test_asked_for_a_default_the_answer_phrase_is_the_default_given(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The option's line is quoted whole from its list item; its answer phrase is the value after
+    "Default:", where the document gives it, not a phrase of the option's description."""
+    from assistant.answer import Assistant
+    from assistant.settings import AssistantSettings
+
+    with indexed(tmp_path, embedder, {"http2.md": OPTIONS}) as collection:
+        assistant = Assistant(AssistantSettings(log_answers=False), collection.retriever)
+        answer = assistant.answer("What is the default largest frame payload size in bytes?")
+        assert not answer.refused and answer.text.startswith("maxFrameSize {number} Specifies the size in bytes")
+        span = answer.answer_span
+        assert span is not None and span.text == "16384"
+        (citation,) = [c for c in answer.citations if c.n == span.citation]
+        with collection.retriever.catalog.read():
+            document = collection.retriever.catalog.text(citation.source)
+        assert document[span.start : span.end] == "16384" and document[span.end : span.end + 1] == "."
+        # Asked for something else, the phrase is the model's, found in the line quoted without its list mark.
+        answer = assistant.answer("Which option specifies the size of the largest frame payload?")
+        assert answer.answer_span is not None and answer.answer_span.text != "16384"
+
+
 CHANGELOG = """# Changelog
 
 All notable changes to tidecache are listed here.
