@@ -283,6 +283,12 @@ def _with_default(best: Candidate, passages: Sequence[Passage], max_words: int) 
     return replace(best, sentence=Sentence(text[start:end], start, end))
 
 
+def _alone_on_its_line(candidate: Candidate, passages: Sequence[Passage]) -> bool:
+    text = passages[candidate.passage].text
+    start, end = line_around(text, candidate.sentence.start, candidate.sentence.end)
+    return without_list_mark(text[start:end].strip()) == without_list_mark(candidate.sentence.text.strip())
+
+
 def first_quoted(candidates: Sequence[Candidate], passages: Sequence[Passage], question: str, max_words: int) -> Candidate:
     """The best candidate as the answer quotes it: with the sentence naming the speaker of an
     unattributed quote, the rest of an option's line that ends with its default, or the lines it
@@ -315,6 +321,14 @@ def select(
         # Overlapping chunks hold the same sentence twice: quote it once.
         text = without_list_mark(other.sentence.text)
         repeated = any(text in c.sentence.text or without_list_mark(c.sentence.text) in other.sentence.text for c in chosen)
+        if passages and _DEFAULT.match(text) and not _alone_on_its_line(other, passages):
+            # "Default: 16384." cut from its option's line does not say what it is the default of:
+            # the whole line, or nothing.
+            whole = _with_default(other, passages, max_words - used)
+            if whole is other:
+                continue
+            other, size = whole, len(whole.sentence.text.split())
+            repeated = any(other.sentence.text in c.sentence.text or c.sentence.text in other.sentence.text for c in chosen)
         if not repeated and used + size <= max_words:
             if passages:  # a runner-up that introduces a command or a sample is quoted with it, unless quoted already
                 extended = _introduced(other, passages, max_words - used - size)

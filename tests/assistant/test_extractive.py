@@ -317,6 +317,17 @@ def test_an_option_s_line_that_ends_with_its_default_is_quoted_whole() -> None:
     # The option's first sentence, ranked second (with its list mark), is not quoted again.
     first, second = _candidate(OPTIONS, "Default: 16384."), _candidate(OPTIONS, "- maxFrameSize {number} Specifies the size")
     assert [c.sentence.text for c in select([first, second], 80, [passage], "What is the default maximum frame size?")] == [line]
+    # A runner-up "Default: …" cut from another option's line is quoted with that line, or not at all.
+    question = "What is the maximum size of header list?"
+    best, default = _candidate(OPTIONS, "- maxHeaderListSize {number} Specifies the maximum size"), _candidate(OPTIONS, "Default: none.")
+    padding = OPTIONS.splitlines()[4][2:]
+    assert [c.sentence.text for c in select([best, default], 80, [passage], question, margin=100)][1] == padding
+    assert len(select([best, default], 15, [passage], question, margin=100)) == 1
+    # A default on a line of its own (under its option's heading) is quoted as it is.
+    alone = "### maxFrameSize\n\nThe largest frame payload.\n\nDefault: 16384.\n"
+    page = Passage("c", "http2.md", "http2", alone, 0, len(alone), None, 0, 1.0, 0.5, 1.0, 1, 1)
+    chosen = select([_candidate(alone, "The largest frame payload."), _candidate(alone, "Default: 16384.")], 80, [page], question, margin=100)
+    assert [c.sentence.text for c in chosen] == ["The largest frame payload.", "Default: 16384."]
 
 
 def test_asked_for_a_default_the_answer_phrase_is_the_default_given(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
