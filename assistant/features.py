@@ -138,7 +138,7 @@ _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 # A question asking what holds when nothing is set: "What is the default timeout…", "…by default?";
 # not a thing named so ("the networkx[default] extra", "DEFAULT_VERSION", "instead of the default one").
-_ASKS_DEFAULT = re.compile(r"(?<![\[\w.])default(?![\]\w])(?! one\b)", re.IGNORECASE)
+_ASKS_DEFAULT = re.compile(r"(?<![\[\w.])defaults?(?![\]\w])(?! one\b)", re.IGNORECASE)
 _DEFAULT_WORD = re.compile(r"\bdefault(?:s|ed|ing)?\b", re.IGNORECASE)
 # A name given a value in code, as a signature gives a default: "attempts: int = 3,", "timeout=5.0".
 _ASSIGNED = re.compile(r"([A-Za-z_]\w*)\s*(?::\s*[\w\[\]., |]+?)?\s*=\s*[^\s=]")

@@ -307,3 +307,4 @@ def test_a_default_the_evidence_never_states_is_refused(embedder: Embedder) -> N
     assert not asks_default("Which packages does the [default] extra install?")
     assert not asks_default("What value does regex.DEFAULT_VERSION have?")
     assert asks_default("Does get() follow redirects by default?")
+    assert asks_default("What are the client's defaults for retries?")
