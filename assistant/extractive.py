@@ -283,6 +283,12 @@ def _with_default(best: Candidate, passages: Sequence[Passage], max_words: int) 
     return replace(best, sentence=Sentence(text[start:end], start, end))
 
 
+def _repeats(candidate: Candidate, chosen: Sequence[Candidate]) -> bool:
+    """Overlapping chunks hold the same sentence twice (with or without its list mark): quote it once."""
+    text = without_list_mark(candidate.sentence.text)
+    return any(text in c.sentence.text or without_list_mark(c.sentence.text) in candidate.sentence.text for c in chosen)
+
+
 def _alone_on_its_line(candidate: Candidate, passages: Sequence[Passage]) -> bool:
     text = passages[candidate.passage].text
     start, end = line_around(text, candidate.sentence.start, candidate.sentence.end)
@@ -317,19 +323,15 @@ def select(
     heuristic = max(candidates, key=lambda c: c.features[HEURISTIC] if c.features else float("-inf"))
     runners_up = [c for c in candidates[1:4] if c.rank >= first.rank - margin]
     for other in ([heuristic] if heuristic.features else []) + runners_up:
-        size = len(other.sentence.text.split())
-        # Overlapping chunks hold the same sentence twice: quote it once.
-        text = without_list_mark(other.sentence.text)
-        repeated = any(text in c.sentence.text or without_list_mark(c.sentence.text) in other.sentence.text for c in chosen)
-        if passages and _DEFAULT.match(text) and not _alone_on_its_line(other, passages):
+        if passages and _DEFAULT.match(without_list_mark(other.sentence.text)) and not _alone_on_its_line(other, passages):
             # "Default: 16384." cut from its option's line does not say what it is the default of:
             # the whole line, or nothing.
             whole = _with_default(other, passages, max_words - used)
             if whole is other:
                 continue
-            other, size = whole, len(whole.sentence.text.split())
-            repeated = any(other.sentence.text in c.sentence.text or c.sentence.text in other.sentence.text for c in chosen)
-        if not repeated and used + size <= max_words:
+            other = whole
+        size = len(other.sentence.text.split())
+        if not _repeats(other, chosen) and used + size <= max_words:
             if passages:  # a runner-up that introduces a command or a sample is quoted with it, unless quoted already
                 extended = _introduced(other, passages, max_words - used - size)
                 added = [line.strip() for line in extended.sentence.text[len(other.sentence.text) :].split("\n") if line.strip()]
