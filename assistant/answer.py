@@ -29,7 +29,7 @@ from assistant.answerability import (
 from assistant.condense import keyword_condense, llm_condense
 from assistant.errors import EmptyQuestion
 from assistant.extractive import Candidate, continued, first_quoted, rank_sentences, release_heading, select, trim
-from assistant.features import VERSION, analyse, asks_default, asks_version, holds_code, releases_named
+from assistant.features import VERSION, analyse, asks_default, asks_version, holds_code, implies_default, releases_named
 from assistant.generative import build_messages, declines, verify
 from assistant.history import AnswerLog
 from assistant.llm import calling, make_llm, model_name, stopped_at_limit
@@ -444,7 +444,7 @@ def _default_span(question: str, best: Candidate, citations: Sequence[Citation])
     """Asked for a default, the value the quote of the best sentence gives as one: "16384" of
     "maxFrameSize {number} Specifies the size… Default: 16384." The phrase model, which learned
     from encyclopaedic prose, marks a phrase of the option's description instead."""
-    if not asks_default(question):
+    if not (asks_default(question) or implies_default(question)):
         return None
     citation = next((c for c in citations if _quotes(c, best.sentence.text)), None)
     given = default_given(citation.quote) if citation is not None else None

@@ -149,6 +149,26 @@ def asks_default(question: str) -> bool:
     return bool(_ASKS_DEFAULT.search(question))
 
 
+# A default asked for without the word: "If I don't pass a filename…", "…if none is specified?",
+# "…without any options?", "…unless I pass --port?".
+_IMPLIES_DEFAULT = re.compile(
+    r"\b(?:if|when|unless)\b[^?.;]*?\b(?:"
+    r"(?:don'?t|do not|doesn'?t|does not|didn'?t|never)\s+(?:pass|set|give|specify|provide|supply|configure|choose|use)"
+    r"|(?:pass|set|give|specify|provide|supply|use)\s+(?:no|nothing)\b"
+    r"|(?:no|none|nothing)\b[^?.;]*?\b(?:is|are)\s+(?:given|passed|set|specified|provided|supplied|configured)"
+    r"|(?:is|are)\s+(?:not|n't)\s+(?:given|passed|set|specified|provided|supplied|configured)"
+    r"|(?:is|are)\s+(?:undefined|omitted|unset|left out))"
+    r"|\bwithout (?:any|passing|setting|specifying|giving)\b"
+    r"|\bunless I (?:pass|set|specify|give|use)\b",
+    re.IGNORECASE,
+)
+
+
+def implies_default(question: str) -> bool:
+    """The question asks what holds when something is not given, without saying "default"."""
+    return bool(_IMPLIES_DEFAULT.search(question))
+
+
 def states_default(text: str, asked_words: frozenset[str]) -> bool:
     """The text says what holds by default: it names a default, or in code gives a value to a name
     the question uses ("How many attempts…?": "attempts: int = 3")."""

@@ -11,7 +11,7 @@ from assistant.answerability import (
     paragraph,
 )
 from assistant.extractive import first_quoted, rank_sentences
-from assistant.features import analyse, asks_default, asks_outright
+from assistant.features import analyse, asks_default, asks_outright, implies_default
 from assistant.span import best_phrase
 from index.embedder import Embedder
 from index.retrieve import Passage
@@ -308,3 +308,13 @@ def test_a_default_the_evidence_never_states_is_refused(embedder: Embedder) -> N
     assert not asks_default("What value does regex.DEFAULT_VERSION have?")
     assert asks_default("Does get() follow redirects by default?")
     assert asks_default("What are the client's defaults for retries?")
+    # Asked for without the word: what holds when something is not given.
+    for question in (
+        "If I don't pass a filename, what name shows up in stack traces?",
+        "Which encoding does a new TextDecoderStream use if none is specified?",
+        "When I call measureMemory() without any options, which mode does it use?",
+        "Which port does the server listen on unless I pass --port?",
+        "Which argument is the callback when position is undefined?",
+    ):
+        assert implies_default(question) and not asks_default(question)
+    assert not implies_default("When was the option passed to the constructor?")

@@ -346,6 +346,9 @@ def test_asked_for_a_default_the_answer_phrase_is_the_default_given(tmp_path, em
         with collection.retriever.catalog.read():
             document = collection.retriever.catalog.text(citation.source)
         assert document[span.start : span.end] == "16384" and document[span.end : span.end + 1] == "."
+        # Asked for what holds when nothing is set, without the word "default".
+        answer = assistant.answer("How large is the largest frame payload if I don't set maxFrameSize?")
+        assert answer.answer_span is not None and answer.answer_span.text == "16384"
         # Asked for something else, the phrase is the model's, found in the line quoted without its list mark.
         answer = assistant.answer("Which option specifies the size of the largest frame payload?")
         assert answer.answer_span is not None and answer.answer_span.text != "16384"
