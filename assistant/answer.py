@@ -228,7 +228,11 @@ class Assistant:
         relevance = max((c.relevance for c in ranked), default=0.0)
         timings["rank"] = _ms(started) - timings["retrieve"]
         asked = analyse(query, question)
-        found = best_phrase(asked, ranked[0].sentence.text) if ranked and self.settings.answer_spans else NOTHING
+        # Technical evidence: the document of the best sentence names things in code (among its
+        # passages retrieved), whatever else the collection holds.
+        quoted_from = passages[ranked[0].passage].doc_id if ranked else None
+        code = holds_code(p.text for p in passages if p.doc_id == quoted_from)
+        found = best_phrase(asked, ranked[0].sentence.text, code) if ranked and self.settings.answer_spans else NOTHING
         readings = checks(asked, ranked, passages, found)
         # A line introducing a sample that its chunk's end cuts off is quoted from the next chunk.
         passages, ranked = continued(ranked, passages, self.retriever.next_passage)
@@ -242,11 +246,7 @@ class Assistant:
             # extra:" gives its command only in the next line. Its score, which the checks read, stays
             # the sentence's. (A who-question's quote is joined with the sentence naming its speaker,
             # which may start the next paragraph: not lines it introduces.)
-            found = replace(found, phrase=best_phrase(asked, first.sentence.text).phrase or found.phrase)
-        # Technical evidence: the document of the best sentence names things in code (among its
-        # passages retrieved), whatever else the collection holds.
-        quoted_from = passages[ranked[0].passage].doc_id if ranked else None
-        code = holds_code(p.text for p in passages if p.doc_id == quoted_from)
+            found = replace(found, phrase=best_phrase(asked, first.sentence.text, code).phrase or found.phrase)
         return Evidence(
             passages=passages,
             ranked=ranked,

@@ -15,15 +15,15 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.features import KIND_CODES, VERSION, WH_CODES, Asked, asked_form, asks_how_to, asks_version, code_names, matches
+from assistant.features import CODE_NAME, KIND_CODES, VERSION, WH_CODES, Asked, asked_form, asks_how_to, asks_version, code_names, matches
 from assistant.scorers import scorer
-from assistant.text import content_terms
+from assistant.text import content_terms, words
 from index.keywords import stopwords
 
 if TYPE_CHECKING:
@@ -235,19 +235,22 @@ class Found:
 NOTHING = Found(None, -10.0, 0.0)
 
 
-def best_phrase(asked: Asked, text: str) -> Found:
-    """The likeliest answer phrase of `text` for the question (NOTHING without candidates or spaCy)."""
+def best_phrase(asked: Asked, text: str, technical: bool = False) -> Found:
+    """The likeliest answer phrase of `text` for the question (NOTHING without candidates or spaCy);
+    `technical`: the text comes from a document that names things in code."""
     docs = parse([text, asked.question])
     if not docs:
         return NOTHING
     sentence, question = docs
     found = phrases(asked, sentence)
-    if not found:
-        return NOTHING
+    if not found:  # every phrase repeats the question: "uv tool install griffe" for "How do I install Griffe…?"
+        line = command(asked, text)
+        return NOTHING if line is None else replace(NOTHING, phrase=line)
     scores = scorer("span", SPAN_FEATURES).score(feature_matrix(found))
     order = np.argsort(-scores, kind="stable")
     runner_up = scores[order[1]] if len(order) > 1 else scores[order[0]] - 10.0
     best = found[order[0]]
+    in_code = asked.kind == "identifier" or asks_how_to(asked.question)  # a name in code asked for
     if asks_version(asked.question):  # before a list: "Which Python versions…" asks for "3.9-3.12"
         best = version(asked, text, best)
     elif asks_for_several(question):
@@ -258,10 +261,14 @@ def best_phrase(asked: Asked, text: str) -> Found:
         best = doer(sentence, verb, best)
     elif (name := asks_what_is(question)) is not None:
         best = description(sentence, name, best)
+    elif (line := command(asked, text)) is not None:
+        best = line
+    elif technical and not in_code and (name := named_by(question, sentence, asked)) is not None:
+        best = name
     elif _ABOUT_INSTALLING.search(asked.question) and (spec := extras(asked, text)) is not None:
         best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
-    elif asked.kind == "identifier" or asks_how_to(asked.question):
-        best = code_name(asked, text, best)
+    elif in_code:
+        best = code_name(asked, text) or (named_by(question, sentence, asked) if technical else None) or best
     return Found(_stripped(completed(text, best)), float(scores[order[0]]), float(scores[order[0]] - runner_up))
 
 
@@ -310,18 +317,94 @@ def completed(text: str, phrase: Phrase) -> Phrase:
     return phrase
 
 
-def code_name(asked: Asked, text: str, phrase: Phrase) -> Phrase:
+def code_name(asked: Asked, text: str) -> Phrase | None:
     """For "Which flag…", "What option do I add…", "How do I…": the name in code that the sentence
     holds and the question does not, of the form asked for ("--counts" for a flag,
     "SetOperationException" for an exception), the one sharing most words with the question, else
-    the first; the phrase as it is without one. The model learned its phrases from encyclopaedic
-    prose and marks a noun beside such a name, not the name."""
+    the first; None without one. The model learned its phrases from encyclopaedic prose and marks a
+    noun beside such a name, not the name."""
     found = code_names(text, asked.words, asked_form(asked.question))
     if not found:
-        return phrase
+        return None
     terms = set(asked.terms)
     name = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group(0)))))
-    return Phrase(name.group(0), name.start(), name.end(), phrase.features)
+    return Phrase(name.group(0), name.start(), name.end(), ())
+
+
+# A question asking for a command to run: "What pip command installs…", "Which make target builds…",
+# "How do I install Griffe as a tool using uv?".
+_ASKS_COMMAND = re.compile(
+    r"\b(?:command|make target)s?\b(?!-)|\bhow (?:do|can|should) (?:i|we) (?:install|run|start|launch|clone|build|upgrade|uninstall)\b",
+    re.IGNORECASE,
+)
+# A command as a README writes one on a line of its own: a program people type, its arguments, no
+# trailing comment ("make build-prod # to perform an optimised build").
+_COMMAND_LINE = re.compile(
+    r"^[ \t]*(?:\$[ \t]*)?(?P<command>(?:pip3?|pipx|uvx?|python3?|py|make|npm|npx|yarn|pnpm|brew|conda|mamba|docker|git|"
+    r"node|poetry|cargo|apt-get|apt|sudo)[ \t][^\n#]*[^\s#])",
+    re.MULTILINE,
+)
+
+
+def command(asked: Asked, text: str) -> Phrase | None:
+    """For a question asking for a command to run, the command line of `text` sharing most words
+    with the question (the first of equals); None when `text` has no line that is a command."""
+    if not _ASKS_COMMAND.search(asked.question):
+        return None
+    found = list(_COMMAND_LINE.finditer(text))
+    if not found:
+        return None
+    terms = set(asked.terms)
+    line = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group("command")))))
+    return Phrase(line.group("command"), line.start("command"), line.end("command"), ())
+
+
+def asked_noun(question: Doc) -> Token | None:
+    """The noun a question names what it asks for by: "library" of "Which library does Rich use…?",
+    "type" of "What type of object…?"."""
+    return next((t.head for t in question if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ in ("NOUN", "PROPN")), None)
+
+
+def named_by(question: Doc, sentence: Doc, asked: Asked) -> Phrase | None:
+    """The name the sentence gives the thing asked for, beside the noun the question asks by:
+    "aiodns" of "…the aiodns library…" for "Which library…?", "ParseResults" of "…of type
+    ParseResults" for "What type of object…?". A name is a noun the question does not hold, written
+    before the noun, or after it when it looks like a name (capitals, code); the noun must not be
+    part of a name itself ("the Apache License"). None when the sentence gives none."""
+    noun = asked_noun(question)
+    if noun is None:
+        return None
+    asked_as = _singular(noun.lower_)
+    stop = stopwords()
+
+    def name(token: Token) -> bool:
+        return (
+            (token.pos_ in ("NOUN", "PROPN", "X") or bool(CODE_NAME.search(token.text)))
+            and token.lower_ not in stop and token.lower_ not in asked.words
+        )
+
+    for token in sentence:
+        # "License" of "the Apache License" is part of a name; "API" is written so anywhere.
+        if _singular(token.lower_) != asked_as or (token.i > 0 and token.text[:1].isupper() and not token.text.isupper()):
+            continue
+        before = sentence[token.i - 1] if token.i > 0 else None
+        after = sentence[token.i + 1] if token.i + 1 < len(sentence) else None
+        if after is not None and after.lower_ in ("named", "called") and after.i + 1 < len(sentence):
+            after = sentence[after.i + 1]
+        if before is not None and before.whitespace_ and name(before) and not (before.i > 0 and sentence[before.i - 1].pos_ == "PROPN"):
+            found = _whole_words(sentence[before.i : before.i + 1])
+        elif after is not None and token.whitespace_ and name(after) and (after.text[:1].isupper() or CODE_NAME.search(after.text)):
+            found = _whole_words(sentence[after.i : after.i + 1])
+        else:
+            continue
+        if len(found) > 1 and all(w.lower() in asked.words for w in words(found.text)):
+            continue  # "command-line" of "Which command-line flag…?", its words joined again
+        return Phrase(found.text, found.start_char, found.end_char, ())
+    return None
+
+
+def _singular(word: str) -> str:
+    return re.sub(r"(?<=[^s])s$", "", re.sub(r"ies$", "y", word))
 
 
 # A question about what to install ("What pip command installs…", "How do I install it with every

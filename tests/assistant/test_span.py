@@ -230,7 +230,7 @@ def test_the_name_in_code_is_of_the_form_asked_for_and_shares_the_question_s_wor
 def test_a_question_about_what_to_install_gets_the_requirement_with_its_extras() -> None:
     # spaCy cuts "cloudpathlib[s3,gs,azure]" at a comma; the model marked "uv" beside "transformers[torch]".
     for question, sentence, spec in [
-        ("What pip command installs cloudpathlib with the SDKs for S3, GCS and Azure?", "pip install cloudpathlib[s3,gs,azure]", "cloudpathlib[s3,gs,azure]"),
+        ("Which pip extras give cloudpathlib the SDKs for S3, GCS and Azure?", "pip install cloudpathlib[s3,gs,azure]", "cloudpathlib[s3,gs,azure]"),
         ("Which pip extra installs Transformers together with PyTorch?", "Install with uv or pip: pip install 'transformers[torch]'", "transformers[torch]"),
     ]:
         found = best_phrase(analyse(question), sentence)
@@ -248,3 +248,50 @@ def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
     text = "It is released under the Apache License Version 2.0."
     at = text.index("Apache")
     assert completed(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
+
+
+def test_a_question_asking_for_a_command_gets_the_command_line() -> None:
+    """The model marked "hf_xet" of "pip install hf_xet", "perform" of a make target's comment, and
+    nothing at all in "uv tool install griffe", whose every word the question holds."""
+    for question, text, line in [
+        ("What pip command installs hf-xet?", "Install the hf_xet package with pip:\n\npip install hf_xet", "pip install hf_xet"),
+        ("Which make target builds pydantic-core for benchmarks?", "make build-prod # to perform an optimised build for benchmarking", "make build-prod"),
+        ("How do I install Griffe as a tool using uv?", "uv tool install griffe", "uv tool install griffe"),
+        ("What pip command installs cloudpathlib with the SDKs for S3, GCS and Azure?", "pip install cloudpathlib[s3,gs,azure]", "pip install cloudpathlib[s3,gs,azure]"),
+    ]:
+        found = best_phrase(analyse(question), text, technical=True)
+        assert found.phrase is not None and found.phrase.text == line
+        assert text[found.phrase.start : found.phrase.end] == line
+    # Not a question about a command, and not a line that is one.
+    assert best_phrase(analyse("Was the company founded?"), "Company founded.") == NOTHING
+    found = best_phrase(analyse("What command clones a Weasel project template?"), "Weasel can be used via the weasel command.")
+    assert found.phrase is None or found.phrase.text != "weasel command"
+
+
+def test_a_question_naming_the_kind_of_thing_asked_gets_the_name_the_document_gives_it() -> None:
+    """In technical documents a thing's name stands beside the noun the question asks by; the model
+    marked "sake of speed", "named attributes", "written"."""
+
+    def name(question: str, sentence: str, technical: bool = True) -> str | None:
+        found = best_phrase(analyse(question), sentence, technical)
+        assert found.phrase is None or sentence[found.phrase.start : found.phrase.end] == found.phrase.text
+        return None if found.phrase is None else found.phrase.text
+
+    assert name("Which optional library is recommended for speed?", "You may install the aiodns library for the sake of speed.") == "aiodns"
+    assert name(
+        "What type of object does parse_string() give back?",
+        "The results returned from parse_string() are a collection of type ParseResults, which can be accessed as a list.",
+    ) == "ParseResults"
+    assert name("Which file gets a copy of the test output?", "A copy of the test output is written to the file alltests.out.") == "alltests.out"
+    assert name("Which stable API is recommended?", "These cases are better served by the stable AsyncLocalStorage API.") == "AsyncLocalStorage"
+    # One of the names the question offers: "which file does require('addon') load?"
+    assert name(
+        "If addon.js and addon.node are in the same directory, which file does require('addon') load?",
+        "If there is a file addon.js beside the binary addon.node, require('addon') will load the addon.js file instead.",
+    ) == "addon.js"
+    # A noun that is part of a name is no kind ("the Apache License"), nor the question's own modifier.
+    assert name("What license is pytesseract released under?", "Pytesseract is released under the Apache License.") != "Apache"
+    assert name("Which V8 command-line flag forces garbage collection?", "Pass any command-line flag you like.") != "command-line"
+    # In prose a name is mostly several words, the word before a noun mostly a kind: not used there.
+    assert name("What journalist wrote an article defending the show?", "The journalist Philip Howard wrote an article defending it.", technical=False) != "Philip"
+
