@@ -149,14 +149,17 @@ def _lines_after(text: str, end: int) -> list[tuple[str, int]]:
     return found
 
 
-def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Candidate:
+def _introduced(best: Candidate, passages: Sequence[Passage], budget: int, first: bool = True) -> Candidate:
     """The best sentence and the lines it introduces, when it introduces some.
 
     A line ending in a colon announces what comes next: the command to run, the code sample, the
     list ("You can install it by doing:" / "pip install dateparser"). A table's first row names the
-    columns of the rows below it. Quoting the line alone leaves out the very thing a README reader
-    asked for, so the quote goes on with the next block (a list to its last item, a table to its
-    last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all.
+    columns of the rows below it; a section's heading says what the lines under it are about.
+    Quoting the line alone leaves out the very thing a README reader asked for, so the quote goes
+    on with the next block (a list to its last item, a table to its
+    last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all. A heading
+    is quoted so when it is the `first` quote only: a runner-up's section would take the words of
+    the quotes after it.
     """
     text = passages[best.passage].text
     line_start, line_end = line_around(text, best.sentence.start, best.sentence.end)
@@ -165,7 +168,7 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     following = _lines_after(text, best.sentence.end)
     if line.startswith("|") and line.endswith("|") and not previous.startswith("|"):
         block = _table_rows(following)
-    elif _introduces(text, best.sentence):
+    elif _introduces(text, best.sentence) or (first and _heads_section(passages[best.passage], line_start, line_end)):
         block = _next_block(following)
     else:
         return best
@@ -179,6 +182,12 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int) -> Ca
     if not taken:
         return best
     return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
+
+
+def _heads_section(passage: Passage, line_start: int, line_end: int) -> bool:
+    """The line is a section's heading ("Supported Python Versions"), which says what the lines under
+    it are about and nothing more: quoted alone, it answers nothing."""
+    return any(line_start <= section.at < line_end for section in passage.sections)
 
 
 def _introduces(text: str, sentence: Sentence) -> bool:
@@ -333,7 +342,7 @@ def select(
         size = len(other.sentence.text.split())
         if not _repeats(other, chosen) and used + size <= max_words:
             if passages:  # a runner-up that introduces a command or a sample is quoted with it, unless quoted already
-                extended = _introduced(other, passages, max_words - used - size)
+                extended = _introduced(other, passages, max_words - used - size, first=False)
                 added = [line.strip() for line in extended.sentence.text[len(other.sentence.text) :].split("\n") if line.strip()]
                 if not any(line in c.sentence.text for line in added for c in chosen):
                     other = extended

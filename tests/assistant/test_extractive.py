@@ -287,6 +287,31 @@ def test_a_line_that_introduces_a_command_a_list_or_rows_is_quoted_with_them() -
     assert [c.sentence.text for c in select(both, 80, [passage], question)] == [command, extra]
 
 
+def test_a_section_s_heading_is_quoted_with_the_lines_under_it() -> None:
+    """"Supported Python Versions" was the whole answer to "Which Python versions does wrapt
+    support?": a heading says what its section is about, the lines under it say it."""
+    from assistant.extractive import select
+    from index.retrieve import Passage, Section
+
+    text = "Installation\n\npip install wrapt\n\nSupported Python Versions\n\n- Python 3.9+\n\n- CPython and PyPy\n\nLicence: BSD"
+    heading = text.index("Supported Python Versions")
+    sections = (Section(0, 0, "Installation"), Section(heading, heading, "Supported Python Versions"))
+    passage = Passage("c", "wrapt.md", "wrapt", text, 0, len(text), None, 0, 1.0, 0.5, 1.0, 1, 1, sections=sections)
+    question = "Which Python versions does wrapt support?"
+
+    def quoted(sentence: str) -> str:
+        (first,) = select([_candidate(text, sentence)], 80, [passage], question)
+        return first.sentence.text
+
+    assert quoted("Supported Python Versions") == "Supported Python Versions\n\n- Python 3.9+\n\n- CPython and PyPy"
+    assert quoted("Installation") == "Installation\n\npip install wrapt"
+    # A line that is no heading is quoted as it is.
+    assert quoted("Licence: BSD") == "Licence: BSD"
+    plain = Passage("c", "wrapt.txt", "wrapt", text, 0, len(text), None, 0, 1.0, 0.5, 1.0, 1, 1)
+    (first,) = select([_candidate(text, "Supported Python Versions")], 80, [plain], question)
+    assert first.sentence.text == "Supported Python Versions"
+
+
 OPTIONS = """Settings
 
 - maxFrameSize {number} Specifies the size in bytes of the largest frame payload. The minimum allowed value is 16,384. Default: 16384.
