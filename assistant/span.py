@@ -303,11 +303,17 @@ _NUMBER_BEFORE = re.compile(rf"{_NUMBER_ALONE.pattern}\s?$")
 # "Apache License Version 2.0": a phrase ending on the word that a number completes.
 _NUMBERED = re.compile(r"(?:version|release|licen[cs]e)$", re.IGNORECASE)
 _NUMBER_AFTER = re.compile(r"\s\d+(?:\.\d+)*\b")
+# A date written with hyphens, which spaCy cuts at them: "2021-03-08", "08-Mar-2021".
+_HYPHENED_DATE = re.compile(r"(?<![\w-])(?:\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3,9}-\d{4})(?![\w-])")
 
 
 def completed(text: str, phrase: Phrase) -> Phrase:
     """The phrase with what completes it: the unit after its number ("30 MB"), the number before
-    its unit, the number after "Version" ("Apache License Version 2.0")."""
+    its unit, the number after "Version" ("Apache License Version 2.0"), the rest of a date written
+    with hyphens ("08-Mar-2021", of which spaCy gave "08")."""
+    date = next((m for m in _HYPHENED_DATE.finditer(text) if m.start() <= phrase.start and phrase.end <= m.end()), None)
+    if date is not None:
+        return Phrase(date.group(0), date.start(), date.end(), phrase.features)
     if _NUMBERED.search(phrase.text) and (number := _NUMBER_AFTER.match(text, phrase.end)):
         return Phrase(text[phrase.start : number.end()], phrase.start, number.end(), phrase.features)
     if _NUMBER_ALONE.fullmatch(phrase.text) and (unit := _UNIT_AFTER.match(text, phrase.end)):

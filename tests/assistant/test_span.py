@@ -250,6 +250,17 @@ def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
     assert completed(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
 
 
+def test_a_date_written_with_hyphens_is_whole() -> None:
+    """spaCy cuts "08-Mar-2021" at its hyphens, and "08" was the phrase; a range of years stays cut,
+    each end being an answer."""
+    text = "Release date: 08-Mar-2021, tagged 2021-03-08; maintained 1990-1995."
+    for part, whole in [("08", "08-Mar-2021"), ("Mar", "08-Mar-2021"), ("2021-03", "2021-03-08")]:
+        at = text.index(part)
+        assert completed(text, Phrase(part, at, at + len(part), ())).text == whole
+    at = text.index("1990")
+    assert completed(text, Phrase("1990", at, at + 4, ())).text == "1990"
+
+
 def test_a_question_asking_for_a_command_gets_the_command_line() -> None:
     """The model marked "hf_xet" of "pip install hf_xet", "perform" of a make target's comment, and
     nothing at all in "uv tool install griffe", whose every word the question holds."""
