@@ -48,6 +48,8 @@ MAX_INTRODUCED_LINES = 8
 _INTRODUCES = re.compile(r"(?:[^\W\d_]|\(\)):$")
 # The sentence that ends an option's description with its default: "Default: 16384.", "Defaults to 30 seconds."
 _DEFAULT = re.compile(r"(?:Default|Defaults to)\b")
+# "The following packages provide…", "…has the following dependencies...", "…as follows."
+_ANNOUNCES = re.compile(r"\b(?:the following|as follows)\b[^:]*\.$", re.IGNORECASE)
 _CODE_OPENER = re.compile(r"^(?:def|class|if|elif|else|for|while|with|try|except|finally|async|match|case|switch|function)\b")
 
 
@@ -168,7 +170,10 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int, first
     following = _lines_after(text, best.sentence.end)
     if line.startswith("|") and line.endswith("|") and not previous.startswith("|"):
         block = _table_rows(following)
-    elif _introduces(text, best.sentence) or (first and _heads_section(passages[best.passage], line_start, line_end)):
+    elif (
+        _introduces(text, best.sentence) or _announces_list(line, following)
+        or (first and _heads_section(passages[best.passage], line_start, line_end))
+    ):
         block = _next_block(following)
     else:
         return best
@@ -182,6 +187,13 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int, first
     if not taken:
         return best
     return replace(best, sentence=Sentence(text[best.sentence.start : end], best.sentence.start, end))
+
+
+def _announces_list(line: str, following: list[tuple[str, int]]) -> bool:
+    """The line announces the list under it without a colon: "The following packages provide OAuth
+    support." / "- For Django there is…"."""
+    after = next((row for row, _ in following if row.strip()), "")
+    return bool(_ANNOUNCES.search(line)) and is_list_item(after)
 
 
 def _heads_section(passage: Passage, line_start: int, line_end: int) -> bool:

@@ -312,6 +312,27 @@ def test_a_section_s_heading_is_quoted_with_the_lines_under_it() -> None:
     assert first.sentence.text == "Supported Python Versions"
 
 
+def test_a_line_announcing_the_list_under_it_is_quoted_with_it() -> None:
+    """"The following packages provide OAuth support using OAuthLib." was quoted without the list
+    it announces, which names the packages asked for."""
+    from assistant.extractive import select
+    from index.retrieve import Passage
+
+    text = (
+        "The following packages provide OAuth support using OAuthLib.\n\n- For Django there is django-oauth-toolkit.\n\n"
+        "- For Flask there is flask-oauthlib.\n\nIn the following year the project moved.\n\nIt was renamed."
+    )
+    passage = Passage("c", "oauthlib.md", "oauthlib", text, 0, len(text), None, 0, 1.0, 0.5, 1.0, 1, 1)
+
+    def quoted(sentence: str) -> str:
+        (first,) = select([_candidate(text, sentence)], 80, [passage], "Which packages add OAuth support to a Flask app?")
+        return first.sentence.text
+
+    assert quoted("The following packages provide OAuth support using OAuthLib.").endswith("- For Flask there is flask-oauthlib.")
+    # Prose that says "the following" over prose is no announcement.
+    assert quoted("In the following year the project moved.") == "In the following year the project moved."
+
+
 OPTIONS = """Settings
 
 - maxFrameSize {number} Specifies the size in bytes of the largest frame payload. The minimum allowed value is 16,384. Default: 16384.
