@@ -144,7 +144,7 @@ def candidates(doc: Doc) -> dict[tuple[int, int], dict[str, Any]]:
         if span is None:
             return
         span = _whole_words(span)
-        if len(span) > MAX_TOKENS:
+        if len(span) > MAX_TOKENS or "\n\n" in span.text:  # no phrase runs from one paragraph into the next
             return
         found.setdefault((span.start, span.end), {"entity": "", "noun_chunk": False, "subtree": False}).update(what)
 

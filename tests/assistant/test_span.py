@@ -39,6 +39,14 @@ def test_candidates_never_cut_a_hyphenated_word() -> None:
     assert {"1990", "1995"} <= found  # a range of numbers may be cut: each end is an answer
 
 
+def test_no_candidate_runs_from_one_paragraph_into_the_next() -> None:
+    # spaCy's subtree of "dependencies" took in the list under it: "following dependencies...\n\n- h11\n- certifi".
+    (doc,) = parse(["The httpcore package has the following dependencies...\n\n- h11\n- certifi"])  # type: ignore[misc]
+    found = [doc[start:end].text for start, end in candidates(doc)]
+    assert found and not any("\n\n" in text for text in found)
+    assert "h11" in found and "following dependencies" in found
+
+
 def test_phrases_leave_out_the_question_s_own_words() -> None:
     asked = analyse("Who founded the company?")
     (doc,) = parse(["The company was founded by John Smith in 1990."])  # type: ignore[misc]
