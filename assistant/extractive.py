@@ -158,10 +158,9 @@ def _introduced(best: Candidate, passages: Sequence[Passage], budget: int, first
     list ("You can install it by doing:" / "pip install dateparser"). A table's first row names the
     columns of the rows below it; a section's heading says what the lines under it are about.
     Quoting the line alone leaves out the very thing a README reader asked for, so the quote goes
-    on with the next block (a list to its last item, a table to its
-    last row), at most `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all. A heading
-    is quoted so when it is the `first` quote only: a runner-up's section would take the words of
-    the quotes after it.
+    on with the next block (a list to its last item, a table to its last row), at most
+    `MAX_INTRODUCED_LINES` lines and `budget` words, or not at all. A heading is quoted so when it
+    is the `first` quote only: a runner-up's section would take the words of the quotes after it.
     """
     text = passages[best.passage].text
     line_start, line_end = line_around(text, best.sentence.start, best.sentence.end)

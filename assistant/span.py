@@ -263,8 +263,8 @@ def best_phrase(asked: Asked, text: str, technical: bool = False) -> Found:
         best = description(sentence, name, best)
     elif (line := command(asked, text)) is not None:
         best = line
-    elif technical and not in_code and (name := named_by(question, sentence, asked)) is not None:
-        best = name
+    elif technical and not in_code and (named := named_by(question, sentence, asked)) is not None:
+        best = named
     elif _ABOUT_INSTALLING.search(asked.question) and (spec := extras(asked, text)) is not None:
         best = Phrase(spec.group(0), spec.start(), spec.end(), best.features)
     elif in_code:
