@@ -245,28 +245,25 @@ def test_a_question_about_what_to_install_gets_the_requirement_with_its_extras()
         assert found.phrase is not None and found.phrase.text == spec
 
 
+def _completed(text: str, phrase: str) -> str:
+    at = text.index(phrase)
+    return completed(text, Phrase(phrase, at, at + len(phrase), ())).text
+
+
 def test_a_size_or_a_duration_keeps_its_number_and_its_unit() -> None:
     text = "It caps requests at 30 MB, ships weights of ~90MB and leaks every 10 s."
-    for alone, whole in [("MB", "30 MB"), ("~90", "~90MB"), ("10", "10 s")]:
-        at = text.index(alone)
-        assert completed(text, Phrase(alone, at, at + len(alone), ())).text == whole
-    at = text.index("requests")
-    assert completed(text, Phrase("requests", at, at + 8, ())).text == "requests"
+    for alone, whole in [("MB", "30 MB"), ("~90", "~90MB"), ("10", "10 s"), ("requests", "requests")]:
+        assert _completed(text, alone) == whole
     # A licence's version completes its name.
-    text = "It is released under the Apache License Version 2.0."
-    at = text.index("Apache")
-    assert completed(text, Phrase("Apache License Version", at, at + 22, ())).text == "Apache License Version 2.0"
+    assert _completed("It is released under the Apache License Version 2.0.", "Apache License Version") == "Apache License Version 2.0"
 
 
 def test_a_date_written_with_hyphens_is_whole() -> None:
     """spaCy cuts "08-Mar-2021" at its hyphens, and "08" was the phrase; a range of years stays cut,
     each end being an answer."""
     text = "Release date: 08-Mar-2021, tagged 2021-03-08; maintained 1990-1995."
-    for part, whole in [("08", "08-Mar-2021"), ("Mar", "08-Mar-2021"), ("2021-03", "2021-03-08")]:
-        at = text.index(part)
-        assert completed(text, Phrase(part, at, at + len(part), ())).text == whole
-    at = text.index("1990")
-    assert completed(text, Phrase("1990", at, at + 4, ())).text == "1990"
+    for part, whole in [("08", "08-Mar-2021"), ("Mar", "08-Mar-2021"), ("2021-03", "2021-03-08"), ("1990", "1990")]:
+        assert _completed(text, part) == whole
 
 
 def test_a_question_asking_for_a_command_gets_the_command_line() -> None:
