@@ -332,9 +332,14 @@ def code_name(asked: Asked, text: str) -> Phrase | None:
     found = code_names(text, asked.words, asked_form(asked.question))
     if not found:
         return None
-    terms = set(asked.terms)
-    name = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group(0)))))
+    name = _sharing_most(asked, found)
     return Phrase(name.group(0), name.start(), name.end(), ())
+
+
+def _sharing_most(asked: Asked, found: Sequence[re.Match[str]], group: int | str = 0) -> re.Match[str]:
+    """Of the names or command lines found, the one whose words the question shares most (the first of equals)."""
+    terms = set(asked.terms)
+    return max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group(group)))))
 
 
 # A question asking for a command to run: "What pip command installs…", "Which make target builds…",
@@ -360,8 +365,7 @@ def command(asked: Asked, text: str) -> Phrase | None:
     found = list(_COMMAND_LINE.finditer(text))
     if not found:
         return None
-    terms = set(asked.terms)
-    line = max(found, key=lambda m: sum(matches(t, terms) > 0 for t in content_terms(_name_words(m.group("command")))))
+    line = _sharing_most(asked, found, "command")
     return Phrase(line.group("command"), line.start("command"), line.end("command"), ())
 
 
@@ -410,6 +414,7 @@ def named_by(question: Doc, sentence: Doc, asked: Asked) -> Phrase | None:
 
 
 def _singular(word: str) -> str:
+    """A plural noun made singular ("libraries", "files"); unlike the stemmer, "labelled" stays a verb."""
     return re.sub(r"(?<=[^s])s$", "", re.sub(r"ies$", "y", word))
 
 
